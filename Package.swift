@@ -17,6 +17,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The git revision, fixed at build time through a C define (see Makefile).
+        .target(name: "CBuildInfo"),
         .target(name: "SunoExporterCore"),
         .target(
             name: "SunoStore",
@@ -34,7 +36,7 @@ let package = Package(
         .target(
             name: "SunoExporterApp",
             dependencies: [
-                "SunoExporterCore", "SunoStore", "SunoHTTP", "SunoUpstream", "SunoSimulator",
+                "SunoExporterCore", "SunoStore", "SunoHTTP", "SunoUpstream", "SunoSimulator", "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -67,3 +67,11 @@ public struct Histogram: Sendable, Equatable {
     /// Buckets for one collector cycle (seconds).
     public static let cycleBuckets: [Double] = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 }
+
+extension Histogram {
+    /// Attaches an exemplar to a bucket slot (rebuilding a histogram from persisted cells).
+    public mutating func setExemplar(_ exemplar: Exemplar, slot: Int) {
+        guard exemplars.indices.contains(slot) else { return }
+        exemplars[slot] = exemplar
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SunoExporterCore
+import SunoHTTP
+import SunoSimulator
+import SunoStore
+import SunoUpstream
+
+/// Wires the parts of `suno-exporter serve` together and runs them in one service group.
+public enum ExporterApp {
+    /// Everything built from a configuration, not yet running. Tests use it to drive parts directly.
+    public struct Assembly: Sendable {
+        public let store: TaskStore
+        public let state: ExporterState
+        public let recorder: SelfMetricsRecorder
+        public let publisher: SnapshotPublisher
+        public let collector: Collector
+        public let router: Router
+        public let server: HTTPServer
+    }
+
+    /// Opens the store and builds the collector, publisher and HTTP server for `configuration`,
+    /// polling `baseURL` (the gateway, or the in-process simulator).
+    public static func assemble(
+        _ configuration: ServeConfiguration, baseURL: String, logger: Logger,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) throws -> Assembly {
+        let store = try TaskStore(path: configuration.storagePath)
+        let state = ExporterState(maxModels: configuration.collector.maxModels, admittedModels: try store.admittedModels())
+        let recorder = SelfMetricsRecorder()
+        let publisher = SnapshotPublisher(
+            store: store, state: state, recorder: recorder, policy: configuration.collector.policy,
+            buildInfo: BuildVersion.info, extraFamilies: { ProcessMetrics.collect() })
+        let client = GatewayClient(
+            configuration: GatewayClientConfiguration(
+                baseURL: baseURL, apiKey: configuration.apiKey,
+                requestTimeout: .milliseconds(Int64(configuration.requestTimeout * 1000)),
+                maxConnections: configuration.collector.concurrency, version: BuildVersion.version),
+            logger: logger, onCall: { recorder.record($0) })
+        let collector = Collector(
+            store: store, source: client, settings: configuration.collector, state: state, recorder: recorder,
+            publisher: publisher, logger: logger, clock: clock)
+        let api = TaskAPI(store: store, collector: collector, clock: clock)
+        let landing = LandingPage(
+            buildInfo: BuildVersion.info, telemetryPath: configuration.telemetryPath,
+            configurationSummary: configuration.summary)
+        let router = Router(
+            telemetryPath: configuration.telemetryPath, publisher: publisher, state: state, api: api, landingPage: landing)
+        let server = HTTPServer(
+            options: HTTPServerOptions(
+                host: configuration.listen.host, port: configuration.listen.port, threadPoolSize: 2,
+                connectionLimit: configuration.webMaxConnections,
+                connectionTimeoutSeconds: configuration.webConnectionTimeout, maxBodyBytes: 1 << 20),
+            handler: { router.handle($0) })
+        return Assembly(
+            store: store, state: state, recorder: recorder, publisher: publisher, collector: collector, router: router,
+            server: server)
+    }
+
+    /// Runs until SIGTERM or SIGINT. Throws (exit non-zero) when the store cannot open or the port cannot bind.
+    public static func serve(_ configuration: ServeConfiguration, logger: Logger) async throws {
+        var simulator: SunoSimulator?
+        var baseURL = configuration.baseURL
+        if configuration.demo {
+            let demo = SunoSimulator(configuration: .demo(), logger: logger)
+            try demo.start()
+            baseURL = demo.baseURL
+            simulator = demo
+            logger.info("demo gateway simulator started", metadata: ["url": "\(baseURL)"])
+        }
+        defer { simulator?.stop() }
+
+        let assembly = try assemble(configuration, baseURL: baseURL, logger: logger)
+        try assembly.publisher.publish(now: Date().timeIntervalSince1970)
+        let port = try assembly.server.start()
+        logger.info(
+            "listening",
+            metadata: [
+                "address": "\(ListenAddress(host: configuration.listen.host, port: port))",
+                "telemetry_path": "\(configuration.telemetryPath)", "gateway": "\(baseURL)",
+            ])
+
+        var services: [any Service] = [
+            HTTPServerService(server: assembly.server, logger: logger),
+            CollectorService(collector: assembly.collector),
+        ]
+        if let simulator {
+            services.append(DemoService(simulator: simulator, store: assembly.store, logger: logger))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(services: services.map { .init(service: $0) }, logger: logger)
+        groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
+        try await ServiceGroup(configuration: groupConfiguration).run()
+        assembly.server.stop()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,55 @@
+/// The process's own collector and gateway-client figures (reset with each process, as usual).
+public struct SelfMetricsSnapshot: Sendable, Equatable {
+    /// nil before the first cycle ended.
+    public var upstreamUp: Bool?
+    /// Gateway calls by (endpoint, code).
+    public var requests: [RequestKey: Double]
+    public var requestDurations: [String: Histogram]
+    public var idsRequested: Double
+    public var idsMissing: Double
+    public var lastSuccess: Double?
+    public var cycleDurations: Histogram
+
+    public struct RequestKey: Sendable, Hashable {
+        public var endpoint: String
+        public var code: String
+        public init(endpoint: String, code: String) {
+            self.endpoint = endpoint
+            self.code = code
+        }
+    }
+
+    public init() {
+        upstreamUp = nil
+        requests = [:]
+        requestDurations = [:]
+        idsRequested = 0
+        idsMissing = 0
+        lastSuccess = nil
+        cycleDurations = Histogram(upperBounds: Histogram.cycleBuckets)
+    }
+}
+
+/// Version facts fixed at build time.
+public struct BuildInfo: Sendable, Equatable {
+    public var version: String
+    public var revision: String
+    public var swiftVersion: String
+    public init(version: String, revision: String, swiftVersion: String) {
+        self.version = version
+        self.revision = revision
+        self.swiftVersion = swiftVersion
+    }
+}
+
+/// The failure ratio inputs of one window.
+public struct FailureWindow: Sendable, Equatable {
+    public var name: String
+    public var failures: Int
+    public var finished: Int
+    public init(name: String, failures: Int, finished: Int) {
+        self.name = name
+        self.failures = failures
+        self.finished = finished
+    }
+}

@@ -1,0 +1,55 @@
+/// The gateway routes the simulator serves (COMETAPI.md §2).
+enum Route: Sendable, Equatable {
+    case fetchBatch
+    case fetchOne(id: String)
+    case submit(SimulatedAction)
+    /// `/suno/submit/<anything else>`: a matched route that rejects the action.
+    case submitOther
+    case notFound
+
+    /// Matches a method and a raw path (the id segment is percent-decoded).
+    init(method: String, path: String) {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        let parts = Array(segments)
+        switch (method.uppercased(), parts.count) {
+        case ("POST", 2) where parts[0] == "suno" && parts[1] == "fetch":
+            self = .fetchBatch
+        case ("GET", 3) where parts[0] == "suno" && parts[1] == "fetch" && !parts[2].isEmpty:
+            self = .fetchOne(id: Self.percentDecoded(parts[2]))
+        case ("POST", 3) where parts[0] == "suno" && parts[1] == "submit" && !parts[2].isEmpty:
+            self = SimulatedAction(parsing: String(parts[2])).map(Route.submit) ?? .submitOther
+        default:
+            self = .notFound
+        }
+    }
+
+    /// The statistics bucket of this route.
+    var endpoint: SimulatorEndpoint {
+        switch self {
+        case .fetchBatch: .fetchBatch
+        case .fetchOne: .fetchOne
+        case .submit(.music): .submitMusic
+        case .submit(.lyrics): .submitLyrics
+        case .submitOther: .submitOther
+        case .notFound: .other
+        }
+    }
+
+    /// `%XX` sequences decoded; malformed ones kept as they are.
+    static func percentDecoded(_ text: Substring) -> String {
+        guard text.contains("%") else { return String(text) }
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "%"), iterator.count >= 2,
+                let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+                iterator = iterator.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

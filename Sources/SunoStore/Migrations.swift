@@ -1,0 +1,82 @@
+/// Versioned schema changes, applied in order inside one transaction each.
+/// `PRAGMA user_version` records how many have run; never edit a released migration, append one.
+enum Migrations {
+    static let all: [String] = [
+        // 1: watch list, status history, persisted aggregates, failure-ratio rollup, admitted models.
+        """
+        CREATE TABLE tasks (
+            id TEXT PRIMARY KEY,
+            action TEXT NOT NULL,
+            registered_model TEXT,
+            clip_model TEXT,
+            model TEXT NOT NULL,
+            labels TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL,
+            progress TEXT NOT NULL DEFAULT '',
+            fail_reason TEXT NOT NULL DEFAULT '',
+            submit_time INTEGER NOT NULL DEFAULT 0,
+            start_time INTEGER NOT NULL DEFAULT 0,
+            finish_time INTEGER NOT NULL DEFAULT 0,
+            first_seen REAL NOT NULL,
+            last_polled REAL,
+            last_returned REAL,
+            poll_count INTEGER NOT NULL DEFAULT 0,
+            outcome TEXT,
+            finished_at REAL,
+            queue_wait_observed INTEGER NOT NULL DEFAULT 0,
+            first_audio_observed INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX tasks_active ON tasks(action, id) WHERE outcome IS NULL;
+        CREATE INDEX tasks_finished_at ON tasks(finished_at) WHERE outcome IS NOT NULL;
+        CREATE TABLE task_history (
+            task_id TEXT NOT NULL,
+            observed_at REAL NOT NULL,
+            status TEXT NOT NULL,
+            progress TEXT NOT NULL,
+            fail_reason TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX task_history_task ON task_history(task_id, observed_at);
+        CREATE TABLE aggregates (
+            kind TEXT NOT NULL,
+            action TEXT NOT NULL,
+            model TEXT NOT NULL,
+            label TEXT NOT NULL,
+            slot INTEGER NOT NULL,
+            value REAL NOT NULL,
+            PRIMARY KEY (kind, action, model, label, slot)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE finish_minutes (
+            minute INTEGER PRIMARY KEY,
+            finished INTEGER NOT NULL,
+            failures INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE models (
+            position INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        ) STRICT;
+        """
+    ]
+
+    static func migrate(_ db: SQLiteConnection) throws {
+        let version = try currentVersion(db)
+        guard version <= all.count else {
+            throw SQLiteError(
+                code: 0, message: "database schema version \(version) is newer than this exporter (\(all.count))",
+                sql: nil)
+        }
+        for (index, sql) in all.enumerated() where index >= version {
+            try db.transaction {
+                try db.execute(sql)
+                try db.execute("PRAGMA user_version = \(index + 1)")
+            }
+        }
+    }
+
+    static func currentVersion(_ db: SQLiteConnection) throws -> Int {
+        let statement = try db.statement("PRAGMA user_version")
+        var version = 0
+        try statement.forEachRow { version = Int($0.int(0)) }
+        return version
+    }
+}

@@ -1,0 +1,176 @@
+import CSQLite
+
+/// A SQLite failure with the result code, SQLite's message and the statement it came from.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let message: String
+    public let sql: String?
+
+    public var description: String {
+        let base = "sqlite error \(code): \(message)"
+        guard let sql else { return base }
+        return "\(base) (in \"\(sql.prefix(80))\")"
+    }
+
+    /// SQLITE_BUSY / SQLITE_LOCKED: another connection holds the lock past the busy timeout.
+    public var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
+}
+
+/// One SQLite connection. Every pointer and C call of the store lives in this file.
+///
+/// `@unchecked Sendable` invariant: a connection is only ever used inside `TaskStore`'s Mutex
+/// (one thread at a time), and statements never escape that lock. This is the project's one
+/// unchecked conformance; the compiler cannot see through the C handle.
+final class SQLiteConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private var cache: [String: Statement] = [:]
+
+    init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(SQLiteError) {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            // sqlite3_open_v2 allocates a handle even on failure; it must be closed (sqlite.org).
+            sqlite3_close_v2(db)
+            throw SQLiteError(code: rc, message: "\(message): \(path)", sql: nil)
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements without results.
+    func execute(_ sql: String) throws(SQLiteError) {
+        var error: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+        if rc != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(error)
+            throw SQLiteError(code: rc, message: message, sql: sql)
+        }
+    }
+
+    /// A prepared statement, cached by its text; it is reset and unbound before being handed out.
+    func statement(_ sql: String) throws(SQLiteError) -> Statement {
+        if let cached = cache[sql] {
+            cached.reset()
+            return cached
+        }
+        var raw: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
+        guard rc == SQLITE_OK, let raw else {
+            throw SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        }
+        let statement = Statement(raw, connection: self, sql: sql)
+        cache[sql] = statement
+        return statement
+    }
+
+    /// Runs `body` in one transaction (BEGIN IMMEDIATE, so a writer never deadlocks on upgrade);
+    /// rolls back when it throws.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    fileprivate func error(_ rc: Int32, _ sql: String) -> SQLiteError {
+        SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+}
+
+/// A prepared statement with 1-based binds and 0-based column reads.
+final class Statement {
+    private let raw: OpaquePointer
+    private unowned let connection: SQLiteConnection
+    let sql: String
+
+    fileprivate init(_ raw: OpaquePointer, connection: SQLiteConnection, sql: String) {
+        self.raw = raw
+        self.connection = connection
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(raw) }
+
+    fileprivate func reset() {
+        sqlite3_reset(raw)
+        sqlite3_clear_bindings(raw)
+    }
+
+    @discardableResult
+    func bind(_ index: Int32, _ value: String?) -> Statement {
+        if let value {
+            // SQLITE_TRANSIENT: SQLite copies the text now, so the Swift buffer may go away.
+            sqlite3_bind_text(raw, index, value, -1, csqlite_transient())
+        } else {
+            sqlite3_bind_null(raw, index)
+        }
+        return self
+    }
+
+    @discardableResult
+    func bind(_ index: Int32, _ value: Int64?) -> Statement {
+        if let value { sqlite3_bind_int64(raw, index, value) } else { sqlite3_bind_null(raw, index) }
+        return self
+    }
+
+    @discardableResult
+    func bind(_ index: Int32, _ value: Int) -> Statement { bind(index, Int64(value)) }
+
+    @discardableResult
+    func bind(_ index: Int32, _ value: Double?) -> Statement {
+        if let value { sqlite3_bind_double(raw, index, value) } else { sqlite3_bind_null(raw, index) }
+        return self
+    }
+
+    /// Runs a statement that returns no rows.
+    func run() throws(SQLiteError) {
+        let rc = sqlite3_step(raw)
+        defer { sqlite3_reset(raw) }
+        guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw connection.error(rc, sql) }
+    }
+
+    /// Steps to the next row; false when done.
+    func step() throws(SQLiteError) -> Bool {
+        let rc = sqlite3_step(raw)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        throw connection.error(rc, sql)
+    }
+
+    /// Calls `row` for each result row.
+    func forEachRow(_ row: (Statement) throws -> Void) throws {
+        defer { sqlite3_reset(raw) }
+        while try step() { try row(self) }
+    }
+
+    func string(_ column: Int32) -> String? {
+        guard let text = sqlite3_column_text(raw, column) else { return nil }
+        return String(cString: text)
+    }
+
+    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(raw, column) }
+
+    func double(_ column: Int32) -> Double { sqlite3_column_double(raw, column) }
+
+    func optionalDouble(_ column: Int32) -> Double? {
+        sqlite3_column_type(raw, column) == SQLITE_NULL ? nil : sqlite3_column_double(raw, column)
+    }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(raw, column) == SQLITE_NULL }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import SunoExporterCore
+
+/// Mapping between `TrackedTask` and the `tasks` table.
+enum TaskRow {
+    static let columns = """
+        id, action, registered_model, clip_model, labels, status, progress, fail_reason, submit_time, start_time, \
+        finish_time, first_seen, last_polled, last_returned, poll_count, outcome, finished_at, queue_wait_observed, \
+        first_audio_observed
+        """
+
+    static func decode(_ row: Statement) -> TrackedTask {
+        TrackedTask(
+            id: row.string(0) ?? "",
+            action: TaskAction(rawValue: row.string(1) ?? "") ?? .music,
+            registeredModel: row.string(2),
+            clipModel: row.string(3),
+            labels: LabelsCodec.decode(row.string(4)),
+            status: row.string(5) ?? TaskStatus.notStart.rawValue,
+            progress: row.string(6) ?? "",
+            failReason: row.string(7) ?? "",
+            submitTime: row.int(8),
+            startTime: row.int(9),
+            finishTime: row.int(10),
+            firstSeen: row.double(11),
+            lastPolled: row.optionalDouble(12),
+            lastReturned: row.optionalDouble(13),
+            pollCount: Int(row.int(14)),
+            outcome: row.string(15).flatMap(TaskOutcome.init(rawValue:)),
+            finishedAt: row.optionalDouble(16),
+            queueWaitObserved: row.int(17) != 0,
+            firstAudioObserved: row.int(18) != 0)
+    }
+
+    static let updateSQL = """
+        UPDATE tasks SET clip_model = ?2, model = ?3, status = ?4, progress = ?5, fail_reason = ?6,
+            submit_time = ?7, start_time = ?8, finish_time = ?9, last_polled = ?10, last_returned = ?11,
+            poll_count = ?12, outcome = ?13, finished_at = ?14, queue_wait_observed = ?15, first_audio_observed = ?16
+        WHERE id = ?1
+        """
+
+    static func bindUpdate(_ statement: Statement, _ task: TrackedTask) {
+        statement.bind(1, task.id).bind(2, task.clipModel).bind(3, task.model).bind(4, task.status)
+            .bind(5, task.progress).bind(6, task.failReason).bind(7, task.submitTime).bind(8, task.startTime)
+            .bind(9, task.finishTime).bind(10, task.lastPolled).bind(11, task.lastReturned).bind(12, task.pollCount)
+            .bind(13, task.outcome?.rawValue).bind(14, task.finishedAt).bind(15, task.queueWaitObserved ? 1 : 0)
+            .bind(16, task.firstAudioObserved ? 1 : 0)
+    }
+}
+
+/// User labels are stored as a JSON object with sorted keys.
+enum LabelsCodec {
+    static func encode(_ labels: [String: String]) -> String {
+        guard !labels.isEmpty,
+            let data = try? JSONSerialization.data(withJSONObject: labels, options: [.sortedKeys]),
+            let text = String(data: data, encoding: .utf8)
+        else { return "{}" }
+        return text
+    }
+
+    static func decode(_ text: String?) -> [String: String] {
+        guard let text, text != "{}", let data = text.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: String]
+        else { return [:] }
+        return object
+    }
+}

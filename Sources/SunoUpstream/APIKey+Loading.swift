@@ -1,0 +1,52 @@
+import Foundation
+
+/// Why the key file gave no key. Messages name the file and the problem, never its content.
+public struct APIKeyError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension APIKey {
+    /// The name of the environment variable holding the key.
+    public static let environmentVariable = "COMETAPI_KEY"
+
+    /// Finds the key: the first line of `keyFile` when one is given (an explicit setting beats
+    /// the environment), else `COMETAPI_KEY` when set and not blank, else nil (no key: requests go
+    /// without `Authorization`, which a local simulator accepts).
+    ///
+    /// - Throws: `APIKeyError` when the key file cannot be read, is not UTF-8 text, or its first
+    ///   line is blank. The message never quotes the file.
+    public static func load(environment: [String: String], keyFile: String?) throws(APIKeyError) -> APIKey? {
+        if let keyFile {
+            return try loadFile(keyFile)
+        }
+        if let value = environment[environmentVariable] {
+            let key = APIKey(value)
+            return key.isEmpty ? nil : key
+        }
+        return nil
+    }
+
+    private static func loadFile(_ path: String) throws(APIKeyError) -> APIKey {
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard files.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw APIKeyError("cannot read key file \(path): no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw APIKeyError("cannot read key file \(path): it is a directory")
+        }
+        guard files.isReadableFile(atPath: path), let data = files.contents(atPath: path) else {
+            throw APIKeyError("cannot read key file \(path): permission denied")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw APIKeyError("key file \(path) is not UTF-8 text")
+        }
+        // `isNewline` also ends a line at "\r\n", which Swift treats as one Character.
+        let key = APIKey(String(text.prefix { !$0.isNewline }))
+        guard !key.isEmpty else {
+            throw APIKeyError("key file \(path) is empty: its first line must hold the key")
+        }
+        return key
+    }
+}

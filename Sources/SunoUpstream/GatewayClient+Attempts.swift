@@ -1,0 +1,175 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import SunoExporterCore
+
+/// A complete HTTP answer, reduced to what the client reads.
+struct GatewayAnswer: Sendable {
+    var status: Int
+    var body: [UInt8]
+    var retryAfter: String?
+    var date: String?
+
+    var isSuccess: Bool { (200...299).contains(status) }
+}
+
+/// How one attempt ended.
+enum AttemptOutcome: Sendable {
+    case answer(GatewayAnswer)
+    case timeout
+    /// The `URLError` code name.
+    case transport(String)
+    case cancelled
+}
+
+/// What an endpoint makes of an answer.
+enum AnswerVerdict<Value> {
+    /// A usable answer.
+    case value(Value)
+    /// A 2xx whose body is not a valid answer: reported as "decode", never retried.
+    case undecodable(String)
+    /// An error status: the retry policy decides.
+    case failed
+}
+
+extension GatewayClient {
+    /// Runs attempts until one gives a value, a final error, or the task is cancelled.
+    func call<Value>(
+        endpoint: String, request: URLRequest, metadata: Logger.Metadata,
+        interpret: (GatewayAnswer) -> AnswerVerdict<Value>
+    ) async throws(UpstreamError) -> Value {
+        var attempt = 0
+        while true {
+            attempt += 1
+            if Task.isCancelled { throw .cancelled }
+            let clock = ContinuousClock()
+            let started = clock.now
+            let outcome = await perform(request)
+            let seconds = (clock.now - started).timeInterval
+            var logMetadata = metadata
+            logMetadata["upstream.endpoint"] = "\(endpoint)"
+            logMetadata["upstream.attempt"] = "\(attempt)"
+            logMetadata["upstream.seconds"] = "\(seconds)"
+
+            let failure: UpstreamError
+            var retryAfter: Duration?
+            switch outcome {
+            case .cancelled:
+                throw .cancelled
+            case .timeout:
+                failure = .timeout
+                report(endpoint: endpoint, code: "timeout", seconds: seconds)
+            case .transport(let name):
+                failure = .transport(name)
+                report(endpoint: endpoint, code: "transport", seconds: seconds)
+            case .answer(let answer):
+                logMetadata["upstream.status"] = "\(answer.status)"
+                switch interpret(answer) {
+                case .value(let value):
+                    report(endpoint: endpoint, code: "\(answer.status)", seconds: seconds)
+                    logger.debug("upstream call succeeded", metadata: logMetadata)
+                    return value
+                case .undecodable(let reason):
+                    report(endpoint: endpoint, code: "decode", seconds: seconds)
+                    let error = UpstreamError.decoding(redacted(reason))
+                    logMetadata["upstream.error"] = "\(error)"
+                    logger.info("upstream answer not understood", metadata: logMetadata)
+                    throw error
+                case .failed:
+                    report(endpoint: endpoint, code: "\(answer.status)", seconds: seconds)
+                    failure = .http(status: answer.status, message: GatewayDecoder.errorMessage(answer.body).map(redacted))
+                    if RetryPolicy.isRetryable(status: answer.status) {
+                        retryAfter = answer.retryAfter.flatMap { value in
+                            RetryAfter.parse(value, now: answer.date.flatMap(HTTPDate.parse) ?? Date())
+                        }
+                    }
+                }
+            }
+
+            logMetadata["upstream.error"] = "\(failure)"
+            if Task.isCancelled { throw .cancelled }
+            guard failure.isRetryable, policy.allowsAnotherAttempt(after: attempt) else {
+                logger.info("upstream call failed", metadata: logMetadata)
+                throw failure
+            }
+            let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter, unit: Double.random(in: 0...1))
+            logMetadata["upstream.retry_in_seconds"] = "\(delay.timeInterval)"
+            logger.info("upstream call failed, retrying", metadata: logMetadata)
+            do {
+                try await sleep(delay)
+            } catch {
+                throw .cancelled
+            }
+        }
+    }
+
+    /// One attempt, bounded by the request timeout even when the gateway trickles bytes
+    /// (URLSession's own timeout only measures idle time).
+    private func perform(_ request: URLRequest) async -> AttemptOutcome {
+        let session = self.session
+        let timeout = configuration.requestTimeout
+        return await withTaskGroup(of: AttemptOutcome.self) { group in
+            group.addTask { await Self.send(request, on: session) }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: timeout)
+                    return .timeout
+                } catch {
+                    return .cancelled
+                }
+            }
+            let first = await group.next() ?? .cancelled
+            // The loser is cancelled: a late answer is dropped, a pending deadline ends.
+            group.cancelAll()
+            return first
+        }
+    }
+
+    private static func send(_ request: URLRequest, on session: URLSession) async -> AttemptOutcome {
+        do {
+            let (data, response) = try await session.data(for: request)
+            guard let http = response as? HTTPURLResponse else { return .transport(URLError.Code.badServerResponse.name) }
+            return .answer(
+                GatewayAnswer(
+                    status: http.statusCode, body: [UInt8](data),
+                    retryAfter: http.value(forHTTPHeaderField: "Retry-After"),
+                    date: http.value(forHTTPHeaderField: "Date")))
+        } catch let error as URLError {
+            switch error.code {
+            case .cancelled: return .cancelled
+            case .timedOut: return .timeout
+            default: return .transport(error.code.name)
+            }
+        } catch is CancellationError {
+            return .cancelled
+        } catch {
+            return .transport("other")
+        }
+    }
+
+    private func report(endpoint: String, code: String, seconds: Double) {
+        onCall(UpstreamCall(endpoint: endpoint, code: code, seconds: seconds))
+    }
+
+    /// Gateway text made safe for errors and logs: the key and any fragment of it redacted, one
+    /// line, at most 200 characters.
+    func redacted(_ text: String) -> String {
+        var line = String(text.prefix(1_000))
+        if let key = configuration.apiKey { line = key.redacting(line) }
+        line = line.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return line.count > 200 ? String(line.prefix(200)) + "…" : line
+    }
+}
+
+extension UpstreamError {
+    /// Whether the same call may succeed if tried again: 429, 5xx, timeouts and broken connections.
+    var isRetryable: Bool {
+        switch self {
+        case .http(let status, _): RetryPolicy.isRetryable(status: status)
+        case .timeout, .transport: true
+        case .decoding, .cancelled: false
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// Why a gateway call gave no usable answer, after any retries.
+///
+/// Descriptions are one short line, safe to log: they never hold the key or a URL.
+public enum UpstreamError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The gateway answered with a non-2xx status. `message` is the error body's text (either
+    /// envelope, COMETAPI.md §8), shortened to one line, or nil when the body had none (an empty 429).
+    case http(status: Int, message: String?)
+    /// No complete answer within the request timeout.
+    case timeout
+    /// The gateway could not be reached or the connection broke; the `URLError` code name
+    /// ("cannotConnectToHost", "networkConnectionLost", …).
+    case transport(String)
+    /// A 2xx answer that is not a valid task answer (HTML, truncated JSON, wrong shape).
+    case decoding(String)
+    /// The calling task was cancelled (graceful shutdown); nothing more was tried.
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .http(let status, let message?): "gateway answered HTTP \(status): \(message)"
+        case .http(let status, nil): "gateway answered HTTP \(status)"
+        case .timeout: "gateway request timed out"
+        case .transport(let code): "gateway unreachable (\(code))"
+        case .decoding(let reason): "gateway answer not understood: \(reason)"
+        case .cancelled: "gateway request cancelled"
+        }
+    }
+
+    /// The HTTP status, when the gateway answered with an error status.
+    public var httpStatus: Int? {
+        if case .http(let status, _) = self { return status }
+        return nil
+    }
+}
