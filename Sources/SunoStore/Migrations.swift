@@ -19,7 +19,7 @@ enum Migrations {
             finish_time INTEGER NOT NULL DEFAULT 0,
             first_seen REAL NOT NULL,
             last_polled REAL,
-            last_returned REAL,
+            first_returned REAL,
             poll_count INTEGER NOT NULL DEFAULT 0,
             outcome TEXT,
             finished_at REAL,

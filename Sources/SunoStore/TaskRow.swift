@@ -5,7 +5,7 @@ import SunoExporterCore
 enum TaskRow {
     static let columns = """
         id, action, registered_model, clip_model, labels, status, progress, fail_reason, submit_time, start_time, \
-        finish_time, first_seen, last_polled, last_returned, poll_count, outcome, finished_at, queue_wait_observed, \
+        finish_time, first_seen, last_polled, first_returned, poll_count, outcome, finished_at, queue_wait_observed, \
         first_audio_observed
         """
 
@@ -24,7 +24,7 @@ enum TaskRow {
             finishTime: row.int(10),
             firstSeen: row.double(11),
             lastPolled: row.optionalDouble(12),
-            lastReturned: row.optionalDouble(13),
+            firstReturned: row.optionalDouble(13),
             pollCount: Int(row.int(14)),
             outcome: row.string(15).flatMap(TaskOutcome.init(rawValue:)),
             finishedAt: row.optionalDouble(16),
@@ -34,7 +34,7 @@ enum TaskRow {
 
     static let updateSQL = """
         UPDATE tasks SET clip_model = ?2, model = ?3, status = ?4, progress = ?5, fail_reason = ?6,
-            submit_time = ?7, start_time = ?8, finish_time = ?9, last_polled = ?10, last_returned = ?11,
+            submit_time = ?7, start_time = ?8, finish_time = ?9, last_polled = ?10, first_returned = ?11,
             poll_count = ?12, outcome = ?13, finished_at = ?14, queue_wait_observed = ?15, first_audio_observed = ?16
         WHERE id = ?1
         """
@@ -42,7 +42,7 @@ enum TaskRow {
     static func bindUpdate(_ statement: Statement, _ task: TrackedTask) {
         statement.bind(1, task.id).bind(2, task.clipModel).bind(3, task.model).bind(4, task.status)
             .bind(5, task.progress).bind(6, task.failReason).bind(7, task.submitTime).bind(8, task.startTime)
-            .bind(9, task.finishTime).bind(10, task.lastPolled).bind(11, task.lastReturned).bind(12, task.pollCount)
+            .bind(9, task.finishTime).bind(10, task.lastPolled).bind(11, task.firstReturned).bind(12, task.pollCount)
             .bind(13, task.outcome?.rawValue).bind(14, task.finishedAt).bind(15, task.queueWaitObserved ? 1 : 0)
             .bind(16, task.firstAudioObserved ? 1 : 0)
     }

@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 import SunoExporterCore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A complete HTTP answer, reduced to what the client reads.
 struct GatewayAnswer: Sendable {
@@ -56,8 +57,12 @@ extension GatewayClient {
             let failure: UpstreamError
             var retryAfter: Duration?
             switch outcome {
-            case .cancelled:
+            case .cancelled where Task.isCancelled:
                 throw .cancelled
+            case .cancelled:
+                // URLSession cancelled the request by itself (its session was invalidated).
+                failure = .transport(URLError.Code.cancelled.name)
+                report(endpoint: endpoint, code: "transport", seconds: seconds)
             case .timeout:
                 failure = .timeout
                 report(endpoint: endpoint, code: "timeout", seconds: seconds)
@@ -79,7 +84,8 @@ extension GatewayClient {
                     throw error
                 case .failed:
                     report(endpoint: endpoint, code: "\(answer.status)", seconds: seconds)
-                    failure = .http(status: answer.status, message: GatewayDecoder.errorMessage(answer.body).map(redacted))
+                    failure = .http(
+                        status: answer.status, message: GatewayDecoder.errorMessage(answer.body).map(redacted))
                     if RetryPolicy.isRetryable(status: answer.status) {
                         retryAfter = answer.retryAfter.flatMap { value in
                             RetryAfter.parse(value, now: answer.date.flatMap(HTTPDate.parse) ?? Date())
@@ -105,8 +111,9 @@ extension GatewayClient {
         }
     }
 
-    /// One attempt, bounded by the request timeout even when the gateway trickles bytes
-    /// (URLSession's own timeout only measures idle time).
+    /// One attempt, bounded by the request timeout on a deadline of its own: URLSession on Linux
+    /// counts timeouts in whole seconds and restarts them whenever bytes arrive, so a trickling
+    /// gateway could otherwise hold an attempt for much longer.
     private func perform(_ request: URLRequest) async -> AttemptOutcome {
         let session = self.session
         let timeout = configuration.requestTimeout
@@ -130,7 +137,9 @@ extension GatewayClient {
     private static func send(_ request: URLRequest, on session: URLSession) async -> AttemptOutcome {
         do {
             let (data, response) = try await session.data(for: request)
-            guard let http = response as? HTTPURLResponse else { return .transport(URLError.Code.badServerResponse.name) }
+            guard let http = response as? HTTPURLResponse else {
+                return .transport(URLError.Code.badServerResponse.name)
+            }
             return .answer(
                 GatewayAnswer(
                     status: http.statusCode, body: [UInt8](data),

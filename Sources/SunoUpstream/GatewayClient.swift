@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 import SunoExporterCore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The gateway's task API over one shared `URLSession` (COMETAPI.md §2–§4).
 ///
@@ -139,8 +140,9 @@ extension Duration {
     }
 
     /// The timeout handed to URLSession: whole seconds, at least 1. swift-corelibs-foundation
-    /// truncates `timeoutInterval` to whole seconds, so 0.3 s would time out at once; the exact
-    /// limit is the client's own deadline (`GatewayClient.perform`).
+    /// mishandles sub-second timeouts (measured with 0.3 s: set on the session it fires at once,
+    /// set on the request it never fires). The exact limit is the client's own deadline
+    /// (`GatewayClient.perform`).
     var urlSessionTimeout: TimeInterval {
         max(1, timeInterval.rounded(.up))
     }

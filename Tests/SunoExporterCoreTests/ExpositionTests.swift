@@ -38,8 +38,10 @@ private func lines(_ bytes: [UInt8]) -> [String] { text(bytes).split(separator: 
     @Test func countersAreBaseNamedInOpenMetricsOnly() {
         let families = [
             MetricFamily(
-                name: "process_cpu_seconds_total", help: "CPU.", type: .counter, unit: "seconds", series: [Series([], 1.5)]),
-            MetricFamily(name: "suno_store_size_bytes", help: "Size.", type: .gauge, unit: "bytes", series: [Series([], 3)]),
+                name: "process_cpu_seconds_total", help: "CPU.", type: .counter, unit: "seconds",
+                series: [Series([], 1.5)]),
+            MetricFamily(
+                name: "suno_store_size_bytes", help: "Size.", type: .gauge, unit: "bytes", series: [Series([], 3)]),
             // A unit the name does not end with is not declared.
             MetricFamily(name: "suno_tasks", help: "Tasks.", type: .gauge, unit: "seconds", series: [Series([], 1)]),
         ]
@@ -121,7 +123,10 @@ private func lines(_ bytes: [UInt8]) -> [String] { text(bytes).split(separator: 
     @Test func specialValuesAreSpelledLikeGo() {
         let family = MetricFamily(
             name: "g", help: "", type: .gauge,
-            series: [Series([Label("c", "a")], .nan), Series([Label("c", "b")], .infinity), Series([Label("c", "c")], -.infinity)])
+            series: [
+                Series([Label("c", "a")], .nan), Series([Label("c", "b")], .infinity),
+                Series([Label("c", "c")], -.infinity),
+            ])
         for rendered in [TextFormat.render([family]), OpenMetricsFormat.render([family])] {
             let out = lines(rendered)
             #expect(out.contains(#"g{c="a"} NaN"#))
@@ -130,14 +135,15 @@ private func lines(_ bytes: [UInt8]) -> [String] { text(bytes).split(separator: 
         }
     }
 
-    @Test(arguments: [
-        (0.0, "0.0"), (0.001, "0.001"), (0.002, "0.002"), (0.005, "0.005"), (0.01, "0.01"), (0.025, "0.025"),
-        (0.1, "0.1"), (0.9, "0.9"), (0.95, "0.95"), (0.99, "0.99"), (0.999, "0.999"), (1.0, "1.0"), (1.7, "1.7"),
-        (2.5, "2.5"), (10.0, "10.0"), (3600.0, "3600.0"), (1e-10, "1e-10"), (1e-09, "1e-09"), (1e-05, "1e-05"),
-        (0.0001, "0.0001"), (100_000.0, "100000.0"), (123_456.0, "123456.0"), (1e+06, "1e+06"),
-        (1_234_567.0, "1.234567e+06"), (1e+10, "1e+10"), (1e+100, "1e+100"), (1.5e-7, "1.5e-07"),
-        (-2.5, "-2.5"), (-3.0, "-3.0"), (Double.infinity, "+Inf"), (-Double.infinity, "-Inf"),
-    ] as [(Double, String)])
+    @Test(
+        arguments: [
+            (0.0, "0.0"), (0.001, "0.001"), (0.002, "0.002"), (0.005, "0.005"), (0.01, "0.01"), (0.025, "0.025"),
+            (0.1, "0.1"), (0.9, "0.9"), (0.95, "0.95"), (0.99, "0.99"), (0.999, "0.999"), (1.0, "1.0"), (1.7, "1.7"),
+            (2.5, "2.5"), (10.0, "10.0"), (3600.0, "3600.0"), (1e-10, "1e-10"), (1e-09, "1e-09"), (1e-05, "1e-05"),
+            (0.0001, "0.0001"), (100_000.0, "100000.0"), (123_456.0, "123456.0"), (1e+06, "1e+06"),
+            (1_234_567.0, "1.234567e+06"), (1e+10, "1e+10"), (1e+100, "1e+100"), (1.5e-7, "1.5e-07"),
+            (-2.5, "-2.5"), (-3.0, "-3.0"), (Double.infinity, "+Inf"), (-Double.infinity, "-Inf"),
+        ] as [(Double, String)])
     func canonicalNumbersFollowTheSpec(value: Double, expected: String) {
         #expect(OpenMetricsFormat.canonicalNumber(value) == expected)
     }
@@ -150,9 +156,11 @@ private func lines(_ bytes: [UInt8]) -> [String] { text(bytes).split(separator: 
             Exemplar(labels: [Label("task_id", "t2")], value: 42, timestamp: 1_764_400_000.5),
         ])
         let om = lines(OpenMetricsFormat.render([family]))
-        #expect(om.contains(#"suno_task_queue_wait_seconds_bucket{action="MUSIC",le="1.0"} 4 # {task_id="t-\"1\""} 0.75"#))
         #expect(
-            om.contains(#"suno_task_queue_wait_seconds_bucket{action="MUSIC",le="+Inf"} 7 # {task_id="t2"} 42 1764400000.5"#))
+            om.contains(#"suno_task_queue_wait_seconds_bucket{action="MUSIC",le="1.0"} 4 # {task_id="t-\"1\""} 0.75"#))
+        #expect(
+            om.contains(
+                #"suno_task_queue_wait_seconds_bucket{action="MUSIC",le="+Inf"} 7 # {task_id="t2"} 42 1764400000.5"#))
         #expect(om.contains(#"suno_task_queue_wait_seconds_bucket{action="MUSIC",le="0.5"} 1"#))
         #expect(!text(TextFormat.render([family])).contains("task_id"))
     }
@@ -164,7 +172,10 @@ private func lines(_ bytes: [UInt8]) -> [String] { text(bytes).split(separator: 
         #expect(OpenMetricsFormat.fits(atLimit))
         #expect(!OpenMetricsFormat.fits(overLimit))
         let kept = lines(OpenMetricsFormat.render([Self.histogramFamily(exemplars: [atLimit])]))
-        #expect(kept.contains { $0.hasPrefix(#"suno_task_queue_wait_seconds_bucket{action="MUSIC",le="0.5"} 2 # {task_id=""#) })
+        #expect(
+            kept.contains {
+                $0.hasPrefix(#"suno_task_queue_wait_seconds_bucket{action="MUSIC",le="0.5"} 2 # {task_id=""#)
+            })
         let dropped = lines(OpenMetricsFormat.render([Self.histogramFamily(exemplars: [overLimit])]))
         #expect(dropped.contains(#"suno_task_queue_wait_seconds_bucket{action="MUSIC",le="0.5"} 2"#))
     }
@@ -232,75 +243,81 @@ private func lines(_ bytes: [UInt8]) -> [String] { text(bytes).split(separator: 
         + "application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,"
         + "text/plain;version=0.0.4;q=0.2,*/*;q=0.1"
 
-    @Test(arguments: [
-        (nil, ExpositionFormat.text),
-        ("", .text),
-        ("*/*", .text),
-        ("text/plain", .text),
-        ("text/plain;version=0.0.4", .text),
-        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", .text),  // a browser
-        ("application/openmetrics-text", .openMetrics),
-        ("application/openmetrics-text;version=1.0.0", .openMetrics),
-        ("application/openmetrics-text; version=\"1.0.0\"; charset=utf-8", .openMetrics),
-        ("APPLICATION/OpenMetrics-Text;Version=1.0.0", .openMetrics),
-        (prometheus242, .openMetrics),
-        (prometheus3, .openMetrics),
-        ("text/plain;version=0.0.4;q=1,*/*;q=0.1", .text),  // Prometheus scraping text only
-        // Unsupported OpenMetrics versions are ignored.
-        ("application/openmetrics-text;version=0.0.1", .text),
-        ("application/openmetrics-text;version=2.0.0", .text),
-        ("application/openmetrics-text;version=0.0.1,*/*;q=0.1", .text),
-        // q-values.
-        ("application/openmetrics-text;q=0", .text),
-        ("application/openmetrics-text;q=0,*/*", .text),
-        ("text/plain;q=0.5,application/openmetrics-text;q=0.6", .openMetrics),
-        ("application/openmetrics-text;q=0.5,text/plain;q=0.6", .text),
-        ("application/openmetrics-text;version=1.0.0;q=0.2,application/openmetrics-text;q=0.9,text/plain;q=0.5", .text),
-        ("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0", .openMetrics),
-        ("text/plain;q=0,application/openmetrics-text;q=0", .text),
-        ("application/openmetrics-text;q=0.001,text/plain;q=0", .openMetrics),
-        ("application/openmetrics-text;q=abc", .text),
-        ("application/openmetrics-text;q=1.5", .text),
-        // Ties: more specific naming, then header order.
-        ("application/openmetrics-text,text/plain", .openMetrics),
-        ("text/plain,application/openmetrics-text", .text),
-        ("*/*,application/openmetrics-text", .openMetrics),
-        ("text/*;q=0.3,application/openmetrics-text;q=0.3", .openMetrics),
-        ("application/*", .openMetrics),
-        ("application/json", .text),
-        ("garbage, ;;, /", .text),
-    ] as [(String?, ExpositionFormat)])
+    @Test(
+        arguments: [
+            (nil, ExpositionFormat.text),
+            ("", .text),
+            ("*/*", .text),
+            ("text/plain", .text),
+            ("text/plain;version=0.0.4", .text),
+            ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", .text),  // a browser
+            ("application/openmetrics-text", .openMetrics),
+            ("application/openmetrics-text;version=1.0.0", .openMetrics),
+            ("application/openmetrics-text; version=\"1.0.0\"; charset=utf-8", .openMetrics),
+            ("APPLICATION/OpenMetrics-Text;Version=1.0.0", .openMetrics),
+            (prometheus242, .openMetrics),
+            (prometheus3, .openMetrics),
+            ("text/plain;version=0.0.4;q=1,*/*;q=0.1", .text),  // Prometheus scraping text only
+            // Unsupported OpenMetrics versions are ignored.
+            ("application/openmetrics-text;version=0.0.1", .text),
+            ("application/openmetrics-text;version=2.0.0", .text),
+            ("application/openmetrics-text;version=0.0.1,*/*;q=0.1", .text),
+            // q-values.
+            ("application/openmetrics-text;q=0", .text),
+            ("application/openmetrics-text;q=0,*/*", .text),
+            ("text/plain;q=0.5,application/openmetrics-text;q=0.6", .openMetrics),
+            ("application/openmetrics-text;q=0.5,text/plain;q=0.6", .text),
+            (
+                "application/openmetrics-text;version=1.0.0;q=0.2,application/openmetrics-text;q=0.9,text/plain;q=0.5",
+                .text
+            ),
+            ("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0", .openMetrics),
+            ("text/plain;q=0,application/openmetrics-text;q=0", .text),
+            ("application/openmetrics-text;q=0.001,text/plain;q=0", .openMetrics),
+            ("application/openmetrics-text;q=abc", .text),
+            ("application/openmetrics-text;q=1.5", .text),
+            // Ties: more specific naming, then header order.
+            ("application/openmetrics-text,text/plain", .openMetrics),
+            ("text/plain,application/openmetrics-text", .text),
+            ("*/*,application/openmetrics-text", .openMetrics),
+            ("text/*;q=0.3,application/openmetrics-text;q=0.3", .openMetrics),
+            ("application/*", .openMetrics),
+            ("application/json", .text),
+            ("garbage, ;;, /", .text),
+        ] as [(String?, ExpositionFormat)])
     func acceptPicksFormat(accept: String?, expected: ExpositionFormat) {
         #expect(ContentNegotiation.format(accept: accept) == expected)
     }
 
-    @Test(arguments: [
-        (nil, ContentCoding.identity),
-        ("", .identity),
-        ("gzip", .gzip),
-        ("GZIP", .gzip),
-        ("x-gzip", .gzip),
-        ("gzip, deflate, br", .gzip),
-        ("deflate, br", .identity),
-        ("*", .gzip),
-        ("gzip;q=0", .identity),
-        ("gzip;q=0, *", .identity),
-        ("*;q=0", .identity),
-        ("identity;q=0", .identity),
-        ("identity;q=0, *", .gzip),
-        ("gzip;q=0.5", .gzip),
-        ("gzip;q=0.5, identity", .identity),
-        ("gzip;q=1, identity;q=0.5", .gzip),
-        ("gzip;q=0.5, identity;q=0.5", .gzip),
-        ("br;q=1, gzip;q=0.8, *;q=0.1", .gzip),
-        ("gzip;q=nonsense", .identity),
-    ] as [(String?, ContentCoding)])
+    @Test(
+        arguments: [
+            (nil, ContentCoding.identity),
+            ("", .identity),
+            ("gzip", .gzip),
+            ("GZIP", .gzip),
+            ("x-gzip", .gzip),
+            ("gzip, deflate, br", .gzip),
+            ("deflate, br", .identity),
+            ("*", .gzip),
+            ("gzip;q=0", .identity),
+            ("gzip;q=0, *", .identity),
+            ("*;q=0", .identity),
+            ("identity;q=0", .identity),
+            ("identity;q=0, *", .gzip),
+            ("gzip;q=0.5", .gzip),
+            ("gzip;q=0.5, identity", .identity),
+            ("gzip;q=1, identity;q=0.5", .gzip),
+            ("gzip;q=0.5, identity;q=0.5", .gzip),
+            ("br;q=1, gzip;q=0.8, *;q=0.1", .gzip),
+            ("gzip;q=nonsense", .identity),
+        ] as [(String?, ContentCoding)])
     func acceptEncodingPicksCoding(acceptEncoding: String?, expected: ContentCoding) {
         #expect(ContentNegotiation.coding(acceptEncoding: acceptEncoding) == expected)
     }
 
     @Test func contentTypesAreTheSpecsOnes() {
         #expect(ExpositionFormat.text.contentType == "text/plain; version=0.0.4; charset=utf-8")
-        #expect(ExpositionFormat.openMetrics.contentType == "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        #expect(
+            ExpositionFormat.openMetrics.contentType == "application/openmetrics-text; version=1.0.0; charset=utf-8")
     }
 }

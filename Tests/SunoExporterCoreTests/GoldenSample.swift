@@ -77,7 +77,10 @@ enum GoldenSample {
                 name: "suno_exporter_build_info",
                 help: "A metric with a constant '1' value labeled by version, revision and \"swift_version\".",
                 type: .gauge,
-                series: [Series([Label("version", "0.1.0"), Label("revision", "abc123"), Label("swift_version", "6.3.1")], 1)]),
+                series: [
+                    Series(
+                        [Label("version", "0.1.0"), Label("revision", "abc123"), Label("swift_version", "6.3.1")], 1)
+                ]),
             MetricFamily(
                 name: "suno_collector_last_success_timestamp_seconds",
                 help: "End of the last fully successful collector cycle, Unix seconds.",

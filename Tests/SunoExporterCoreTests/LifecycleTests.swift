@@ -11,7 +11,7 @@ struct LifecycleTests {
                      returned: Bool = false, queueWaitObserved: Bool = false) -> TrackedTask {
         TrackedTask(
             id: "t1", action: action, registeredModel: "chirp-v4", status: status, submitTime: submit, startTime: start,
-            firstSeen: registeredAt, lastReturned: returned ? registeredAt : nil, queueWaitObserved: queueWaitObserved)
+            firstSeen: registeredAt, firstReturned: returned ? registeredAt : nil, queueWaitObserved: queueWaitObserved)
     }
 
     struct Case: Sendable, CustomTestStringConvertible {

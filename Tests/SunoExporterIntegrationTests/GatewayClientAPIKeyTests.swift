@@ -3,7 +3,7 @@ import SunoUpstream
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `APIKey.load`: the environment or a key file, with errors that never quote the file.

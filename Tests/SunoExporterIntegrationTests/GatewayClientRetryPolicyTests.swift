@@ -10,7 +10,8 @@ import Testing
         #expect(
             policy
                 == RetryPolicy(
-                    maxAttempts: 4, backoffBase: .milliseconds(500), backoffMax: .seconds(8), retryAfterMax: .seconds(60)))
+                    maxAttempts: 4, backoffBase: .milliseconds(500), backoffMax: .seconds(8),
+                    retryAfterMax: .seconds(60)))
         let configuration = GatewayClientConfiguration()
         #expect(configuration.requestTimeout == .seconds(10))
         #expect(configuration.maxConnections == 2)
@@ -20,7 +21,9 @@ import Testing
     @Test func theBackoffCeilingDoublesUpToTheMaximum() {
         let ceilings = (1...7).map { policy.backoffCeiling(afterAttempt: $0) }
         #expect(
-            ceilings == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(8), .seconds(8)])
+            ceilings == [
+                .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(8), .seconds(8),
+            ])
         #expect(policy.backoffCeiling(afterAttempt: 10_000) == .seconds(8))
     }
 
@@ -44,8 +47,10 @@ import Testing
         #expect(!once.allowsAnotherAttempt(after: 1))
     }
 
-    @Test(arguments: [(429, true), (500, true), (502, true), (503, true), (504, true), (524, true),
-                      (400, false), (401, false), (403, false), (404, false), (408, false), (200, false), (301, false)])
+    @Test(arguments: [
+        (429, true), (500, true), (502, true), (503, true), (504, true), (524, true),
+        (400, false), (401, false), (403, false), (404, false), (408, false), (200, false), (301, false),
+    ])
     func retryableStatuses(status: Int, retryable: Bool) {
         #expect(RetryPolicy.isRetryable(status: status) == retryable)
     }
@@ -65,8 +70,10 @@ import Testing
         #expect(RetryAfter.parse(value, now: Self.now) == expected)
     }
 
-    @Test(arguments: ["", "soon", "-1", "1.5", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
-                      "Sun, 06 Nov 1994 08:49:37 CET"])
+    @Test(arguments: [
+        "", "soon", "-1", "1.5", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 08:49:37 CET",
+    ])
     func rejectsBadRetryAfter(value: String) {
         #expect(RetryAfter.parse(value, now: Self.now) == nil)
     }

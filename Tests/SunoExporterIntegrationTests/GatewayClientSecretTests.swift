@@ -37,7 +37,9 @@ import Testing
         let gateway = try ScriptedGateway([.json(200, #"{"code":"success","message":"","data":[]}"#)])
         defer { gateway.stop() }
         let probe = GatewayProbe()
-        _ = await gatewayOutcome { try await probe.client(gateway.baseURL, key: Self.key).fetch(ids: ["a"], action: .music) }
+        _ = await gatewayOutcome {
+            try await probe.client(gateway.baseURL, key: Self.key).fetch(ids: ["a"], action: .music)
+        }
         #expect(gateway.requests.first?.header("authorization") == "Bearer sk-\(Self.secret)")
     }
 
@@ -62,7 +64,8 @@ import Testing
         let client = probe.client(gateway.baseURL, key: Self.key, timeout: .milliseconds(300), maxAttempts: 2)
         var errors: [UpstreamError] = []
         for _ in 0..<5 {
-            if let error = await gatewayOutcome({ try await client.fetch(ids: ["a"], action: .music) }).upstreamFailure {
+            if let error = await gatewayOutcome({ try await client.fetch(ids: ["a"], action: .music) }).upstreamFailure
+            {
                 errors.append(error)
             }
         }

@@ -46,7 +46,8 @@ final class ScriptedGateway: Sendable {
             if let delay = next.delay {
                 Thread.sleep(forTimeInterval: GatewayProbe.seconds(delay))
             }
-            return HTTPResponse(status: next.status, headers: next.headers, body: next.body.isEmpty ? .empty : .bytes(next.body))
+            return HTTPResponse(
+                status: next.status, headers: next.headers, body: next.body.isEmpty ? .empty : .bytes(next.body))
         }
     }
 

@@ -37,7 +37,9 @@ import Testing
         let gateway = try ScriptedGateway([.json(200, Self.twoTasks)])
         defer { gateway.stop() }
         let probe = GatewayProbe()
-        _ = await gatewayOutcome { try await probe.client(gateway.baseURL).fetch(ids: ["task-1", "task-2"], action: .music) }
+        _ = await gatewayOutcome {
+            try await probe.client(gateway.baseURL).fetch(ids: ["task-1", "task-2"], action: .music)
+        }
 
         #expect(gateway.requests.count == 1)
         let request = try #require(gateway.requests.first)
@@ -57,10 +59,14 @@ import Testing
         let probe = GatewayProbe()
         _ = await gatewayOutcome { try await probe.client(gateway.baseURL).fetch(ids: ["l-1"], action: .lyrics) }
         let request = try #require(gateway.requests.first)
-        #expect(try JSONDecoder().decode(SentBody.self, from: Data(request.body)) == SentBody(ids: ["l-1"], action: "LYRICS"))
+        #expect(
+            try JSONDecoder().decode(SentBody.self, from: Data(request.body))
+                == SentBody(ids: ["l-1"], action: "LYRICS"))
     }
 
-    @Test(arguments: [("", "/suno/fetch"), ("/", "/suno/fetch"), ("/gw", "/gw/suno/fetch"), ("/gw//", "/gw/suno/fetch")])
+    @Test(arguments: [
+        ("", "/suno/fetch"), ("/", "/suno/fetch"), ("/gw", "/gw/suno/fetch"), ("/gw//", "/gw/suno/fetch"),
+    ])
     func appendsThePathToTheBaseURL(suffix: String, expectedPath: String) async throws {
         let gateway = try ScriptedGateway([.json(200, #"{"code":"success","message":"","data":[]}"#)])
         defer { gateway.stop() }
@@ -130,11 +136,14 @@ import Testing
 
     @Test func anHTMLPageWithStatus200IsADecodeFailureAndIsNotRetried() async throws {
         let gateway = try ScriptedGateway([
-            .text(200, "<html><body>Just a moment...</body></html>", contentType: "text/html"), .json(200, Self.oneTask),
+            .text(200, "<html><body>Just a moment...</body></html>", contentType: "text/html"),
+            .json(200, Self.oneTask),
         ])
         defer { gateway.stop() }
         let probe = GatewayProbe()
-        let result = await gatewayOutcome { try await probe.client(gateway.baseURL).fetch(ids: ["task-1"], action: .music) }
+        let result = await gatewayOutcome {
+            try await probe.client(gateway.baseURL).fetch(ids: ["task-1"], action: .music)
+        }
         guard case .decoding = result.upstreamFailure else {
             Issue.record("expected a decoding error, got \(result)")
             return
@@ -155,7 +164,8 @@ import Testing
         #expect(probe.codes == ["429", "200"])
         #expect(gateway.requests.count == 2)
         #expect(probe.sleeps.count == 1)
-        #expect(probe.sleeps.values.allSatisfy { $0 >= .zero && $0 <= .milliseconds(500) }, "full jitter below the base")
+        #expect(
+            probe.sleeps.values.allSatisfy { $0 >= .zero && $0 <= .milliseconds(500) }, "full jitter below the base")
     }
 
     @Test func honoursRetryAfterInSeconds() async throws {

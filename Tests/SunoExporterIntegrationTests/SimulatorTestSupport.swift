@@ -84,20 +84,20 @@ enum SimulatorClient {
 }
 
 /// A logger that prints nothing.
-let quietLogger = Logger(label: "test.simulator") { _ in SwiftLogNoOpLogHandler() }
+let simulatorLogger = Logger(label: "test.simulator") { _ in SwiftLogNoOpLogHandler() }
 
 /// Starts a simulator on a free loopback port, runs `body`, and always stops it.
 func withSimulator<T>(
     _ configuration: SimulatorConfiguration, _ body: (SunoSimulator) async throws -> T
 ) async throws -> T {
-    let simulator = SunoSimulator(configuration: configuration, logger: quietLogger)
+    let simulator = SunoSimulator(configuration: configuration, logger: simulatorLogger)
     try simulator.start()
     defer { simulator.stop() }
     return try await body(simulator)
 }
 
 /// A configuration on a manual clock whose profiles use one fixed timeline (5 s, 10 s, 20 s, 60 s).
-func manualConfiguration(
+func manualSimulatorConfiguration(
     clock: ManualClock, failure: Double = 0, timeout: Double = 0, hang: Double = 0, frozen: Double = 0,
     seed: UInt64 = 1
 ) -> SimulatorConfiguration {
@@ -115,12 +115,12 @@ func manualConfiguration(
 }
 
 /// An integer field of a JSON object (JSONSerialization gives NSNumber).
-func int64(_ value: Any?) -> Int64? {
+func jsonInt64(_ value: Any?) -> Int64? {
     (value as? NSNumber)?.int64Value
 }
 
 /// Polls `condition` every 50 ms until it holds or `seconds` pass; returns whether it held.
-func eventually(within seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
+func simulatorEventually(within seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1_000))
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
@@ -130,7 +130,7 @@ func eventually(within seconds: Double, _ condition: () async throws -> Bool) as
 }
 
 /// Collects values from `@Sendable` callbacks.
-final class Collected<Value: Sendable>: Sendable {
+final class SimulatorCollected<Value: Sendable>: Sendable {
     private let values = Mutex<[Value]>([])
 
     func append(_ value: Value) { values.withLock { $0.append(value) } }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs every dashboard query through promtool, against the exporter's catalogue.
 
-Usage: check_dashboard_queries.py CATALOGUE {syntax|data} [--dashboards DIR]
+Usage: check_dashboard_queries.py {syntax|data} CATALOGUE... [--dashboards DIR]
 
 Grafana variables are replaced as Grafana's "All" would ($job, $instance, $action, $model
 become .*; $__rate_interval becomes 1m, four 15s scrapes), then each panel query and each
@@ -9,8 +9,8 @@ label_values() variable query becomes one alerting rule, expr: absent(QUERY), in
 rule file.
 
   syntax  `promtool check rules` on that file: every query is valid PromQL.
-  data    `promtool test rules`: the catalogue's series (every sample of CATALOGUE, with job and
-          instance labels added, rising by 1 every 15s) are loaded and, 5 minutes in, no
+  data    `promtool test rules`: the catalogue's series (every sample of each CATALOGUE, with
+          job and instance labels added, rising by 1 every 15s) are loaded and, 5 minutes in, no
           absent() alert may fire, so every query returns data. This catches a label value or
           label name that the exporter does not produce (outcome="success", by (reason), ...).
           For label_values(metric, label), the metric must carry a non-empty label.
@@ -104,10 +104,11 @@ def rules_file(queries: list[tuple[str, str]]) -> str:
     return json.dumps({"groups": [{"name": "dashboard-queries", "rules": rules}]}, indent=1)
 
 
-def catalogue_series(catalogue: Path) -> list[str]:
+def catalogue_series(catalogues: list[Path]) -> list[str]:
     series = []
     seen = set()
-    for line in catalogue.read_text(encoding="utf-8").splitlines():
+    lines = [line for c in catalogues for line in c.read_text(encoding="utf-8").splitlines()]
+    for line in lines:
         if not line or line.startswith("#"):
             continue
         m = SAMPLE_RE.match(line)
@@ -146,8 +147,8 @@ def run(cmd: list[str], cwd: str) -> tuple[int, str]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("catalogue", type=Path)
     parser.add_argument("mode", choices=["syntax", "data"])
+    parser.add_argument("catalogue", type=Path, nargs="+")
     parser.add_argument("--dashboards", type=Path, default=REPO / "grafana" / "dashboards")
     args = parser.parse_args(argv)
 
@@ -155,9 +156,11 @@ def main(argv: list[str]) -> int:
     if not promtool:
         print("promtool not found (set PROMTOOL or install the prometheus package)", file=sys.stderr)
         return 2
-    if not args.catalogue.is_file():
-        print(f"{args.catalogue}: catalogue file not found", file=sys.stderr)
-        return 2
+    for path in args.catalogue:
+        if not path.is_file():
+            print(f"{path}: catalogue file not found", file=sys.stderr)
+            return 2
+    catalogue_name = " + ".join(p.name for p in args.catalogue)
     dashboards = sorted(args.dashboards.glob("*.json"))
     if not dashboards:
         print(f"{args.dashboards}: no dashboard (*.json) found", file=sys.stderr)
@@ -185,7 +188,7 @@ def main(argv: list[str]) -> int:
                 flagged = sorted(set(re.findall(r"alertname: Q(\d{3})", output)))
                 for i in flagged:
                     where, expr = queries[int(i)]
-                    problems.append(f"{where}: returns no data on {args.catalogue.name}: {expr}")
+                    problems.append(f"{where}: returns no data on {catalogue_name}: {expr}")
                 if not flagged:
                     problems.append("promtool test rules failed: " + " ".join(output.split()))
 

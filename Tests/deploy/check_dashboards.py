@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Static contract check for the Grafana dashboards and the Prometheus rules.
 
-Usage: check_dashboards.py CATALOGUE [--dashboards DIR] [--rules FILE]... [--text FILE]...
+Usage: check_dashboards.py CATALOGUE... [--dashboards DIR] [--rules FILE]... [--text FILE]...
 
-CATALOGUE is a Prometheus text exposition (the exporter's golden /metrics output). Its
+Each CATALOGUE is a Prometheus text exposition (the exporter's golden /metrics output; when
+that golden has no process_* metrics, add Tests/deploy/fixtures/process-metrics.prom). Their
 `# TYPE` lines define the metric families; every `suno_*` or `process_*` name used by a
 dashboard or a rule file must be one of them or a series derived from one (`_bucket`, `_sum`,
 `_count` of a histogram, `_total` of an OpenMetrics-style counter).
@@ -57,12 +58,15 @@ ALLOWED_RANGES = {"$__rate_interval", "${__rate_interval}"}
 class Catalogue:
     """Metric families of an exposition file, the series names they produce, and their labels."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, paths: list[Path]):
+        self.name = " + ".join(p.name for p in paths)
         self.families: dict[str, str] = {}  # family name -> type
         self.series: dict[str, str] = {}  # series name -> family name
         self.labels: dict[str, set[str]] = {}  # series name -> label names seen on samples
-        text = path.read_text(encoding="utf-8")
+        for path in paths:
+            self._read(path.read_text(encoding="utf-8"))
+
+    def _read(self, text: str) -> None:
         for line in text.splitlines():
             if line.startswith("# TYPE "):
                 parts = line.split()
@@ -107,7 +111,7 @@ class Catalogue:
             return None
         if name.endswith("_total") and name[: -len("_total")] in self.families:
             return None
-        return f"{name} is not in the catalogue {self.path.name}"
+        return f"{name} is not in the catalogue {self.name}"
 
     def record_metric_known(self, metric: str) -> bool:
         """Whether the middle part of a level:metric:ops name names a catalogue metric."""
@@ -335,7 +339,7 @@ def check_text(path: Path, cat: Catalogue, report: Report) -> None:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("catalogue", type=Path, help="exposition file (golden /metrics output)")
+    parser.add_argument("catalogue", type=Path, nargs="+", help="exposition file(s): golden /metrics output")
     parser.add_argument("--dashboards", type=Path, default=REPO / "grafana" / "dashboards")
     parser.add_argument("--rules", type=Path, action="append",
                         help="rule file (repeatable; default deploy/prometheus/alerts.yml)")
@@ -346,13 +350,14 @@ def main(argv: list[str]) -> int:
     texts = args.text or [REPO / "deploy" / "prometheus" / "alerts.yml",
                           REPO / "deploy" / "prometheus" / "alerts_test.yml"]
 
-    if not args.catalogue.is_file():
-        print(f"{args.catalogue}: catalogue file not found", file=sys.stderr)
-        return 2
+    for path in args.catalogue:
+        if not path.is_file():
+            print(f"{path}: catalogue file not found", file=sys.stderr)
+            return 2
+        if "# TYPE " not in path.read_text(encoding="utf-8"):
+            print(f"{path}: no '# TYPE' lines, not an exposition file", file=sys.stderr)
+            return 2
     cat = Catalogue(args.catalogue)
-    if not cat.families:
-        print(f"{args.catalogue}: no '# TYPE' lines, not an exposition file", file=sys.stderr)
-        return 2
 
     report = Report()
     dashboards = sorted(args.dashboards.glob("*.json")) if args.dashboards.is_dir() else []

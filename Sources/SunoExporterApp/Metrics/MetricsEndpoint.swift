@@ -21,7 +21,8 @@ public enum MetricsEndpoint {
         headers.append(("Vary", vary))
         // HEAD gets the same body: libmicrohttpd sends the headers, with the Content-Length of this
         // body, and leaves the body out (RFC 9110 §9.3.2).
-        return HTTPResponse(status: 200, headers: headers, body: .shared(exposition.body(format: format, coding: coding)))
+        return HTTPResponse(
+            status: 200, headers: headers, body: .shared(exposition.body(format: format, coding: coding)))
     }
 
     /// All values of a header, joined as one list (RFC 9110 §5.3); nil when absent.

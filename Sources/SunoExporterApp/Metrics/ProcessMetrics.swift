@@ -1,9 +1,10 @@
+import SunoExporterCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import SunoExporterCore
 
 /// The `process_*` families of client_golang's process collector, read from procfs at call time.
 ///
@@ -24,17 +25,21 @@ public enum ProcessMetrics {
 
         if let text = readFile(procRoot + "/self/stat"), let stat = parseStat(text) {
             families.append(
-                gauge("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+                gauge(
+                    "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
                     Double(stat.userTicks + stat.systemTicks) / ticksPerSecond, type: .counter, unit: "seconds"))
             families.append(
-                gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+                gauge(
+                    "process_virtual_memory_bytes", "Virtual memory size in bytes.",
                     Double(stat.virtualMemoryBytes), unit: "bytes"))
             families.append(
-                gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
+                gauge(
+                    "process_resident_memory_bytes", "Resident memory size in bytes.",
                     Double(stat.residentPages) * pageSize, unit: "bytes"))
             if let procStat = readFile(procRoot + "/stat"), let bootTime = parseBootTime(procStat) {
                 families.append(
-                    gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+                    gauge(
+                        "process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
                         Double(bootTime) + Double(stat.startTicks) / ticksPerSecond, unit: "seconds"))
             }
         }
@@ -48,7 +53,8 @@ public enum ProcessMetrics {
             }
             if let addressSpace = limits.addressSpace {
                 families.append(
-                    gauge("process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.",
+                    gauge(
+                        "process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.",
                         addressSpace, unit: "bytes"))
             }
         }
@@ -113,7 +119,7 @@ public enum ProcessMetrics {
     private static func softLimit(_ columns: Substring) -> Double? {
         guard let soft = columns.split(separator: " ").first else { return nil }
         if soft == "unlimited" { return unlimited }
-        return UInt64(soft).map(Double.init)
+        return UInt64(soft).map { Double($0) }
     }
 
     // MARK: - Reading

@@ -52,8 +52,8 @@ public enum Lifecycle {
         var history: HistoryEntry?
 
         if let observation {
-            let firstReturn = task.lastReturned == nil
-            next.lastReturned = now
+            let firstReturn = task.firstReturned == nil
+            if firstReturn { next.firstReturned = now }
             next.status = observation.status
             next.progress = observation.progress
             next.failReason = observation.failReason
@@ -85,7 +85,7 @@ public enum Lifecycle {
             } else if now - next.submitReference > policy.giveUpAfter {
                 finish(&next, outcome: .expired, end: now, now: now, events: &events)
             }
-        } else if task.lastReturned == nil, now - task.firstSeen >= policy.missingGrace {
+        } else if task.firstReturned == nil, now - task.firstSeen >= policy.missingGrace {
             finish(&next, outcome: .expired, end: now, now: now, events: &events)
         } else if now - task.submitReference > policy.giveUpAfter {
             finish(&next, outcome: .expired, end: now, now: now, events: &events)

@@ -18,8 +18,9 @@ public struct TrackedTask: Sendable, Equatable {
     /// When the id was registered (exporter clock, Unix seconds).
     public var firstSeen: Double
     public var lastPolled: Double?
-    /// The last time the gateway returned this id (nil: never).
-    public var lastReturned: Double?
+    /// The first time the gateway returned this id (nil: never). Only the first matters (the missing
+    /// grace), and keeping it fixed lets an unchanged poll skip rewriting the row.
+    public var firstReturned: Double?
     public var pollCount: Int
     /// Set once the task has ended; it is then no longer polled.
     public var outcome: TaskOutcome?
@@ -32,7 +33,7 @@ public struct TrackedTask: Sendable, Equatable {
         id: String, action: TaskAction, registeredModel: String? = nil, clipModel: String? = nil,
         labels: [String: String] = [:], status: String = TaskStatus.notStart.rawValue, progress: String = "",
         failReason: String = "", submitTime: Int64 = 0, startTime: Int64 = 0, finishTime: Int64 = 0,
-        firstSeen: Double, lastPolled: Double? = nil, lastReturned: Double? = nil, pollCount: Int = 0,
+        firstSeen: Double, lastPolled: Double? = nil, firstReturned: Double? = nil, pollCount: Int = 0,
         outcome: TaskOutcome? = nil, finishedAt: Double? = nil, queueWaitObserved: Bool = false,
         firstAudioObserved: Bool = false
     ) {
@@ -49,7 +50,7 @@ public struct TrackedTask: Sendable, Equatable {
         self.finishTime = finishTime
         self.firstSeen = firstSeen
         self.lastPolled = lastPolled
-        self.lastReturned = lastReturned
+        self.firstReturned = firstReturned
         self.pollCount = pollCount
         self.outcome = outcome
         self.finishedAt = finishedAt

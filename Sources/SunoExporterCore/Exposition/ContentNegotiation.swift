@@ -46,7 +46,8 @@ public enum ContentNegotiation {
     public static func format(accept: String?) -> ExpositionFormat {
         guard let accept else { return .text }
         let ranges = MediaRange.parseList(accept)
-        guard let openMetrics = bestMatch(in: ranges, type: "application", subtype: "openmetrics-text", version: "1.0.0"),
+        guard
+            let openMetrics = bestMatch(in: ranges, type: "application", subtype: "openmetrics-text", version: "1.0.0"),
             openMetrics.q > 0
         else { return .text }
         guard let text = bestMatch(in: ranges, type: "text", subtype: "plain", version: "0.0.4") else {
@@ -144,7 +145,9 @@ public enum ContentNegotiation {
                 let parts = ContentNegotiation.splitParameters(element)
                 guard let mediaType = parts.first else { continue }
                 let typeAndSubtype = mediaType.lowercased().split(separator: "/", omittingEmptySubsequences: false)
-                guard typeAndSubtype.count == 2, !typeAndSubtype[0].isEmpty, !typeAndSubtype[1].isEmpty else { continue }
+                guard typeAndSubtype.count == 2, !typeAndSubtype[0].isEmpty, !typeAndSubtype[1].isEmpty else {
+                    continue
+                }
                 let rest = parts.dropFirst()
                 guard let q = ContentNegotiation.quality(in: rest) else { continue }
                 var version: String?
@@ -155,7 +158,8 @@ public enum ContentNegotiation {
                     if name == "version" { version = value }
                 }
                 ranges.append(
-                    MediaRange(type: String(typeAndSubtype[0]), subtype: String(typeAndSubtype[1]), version: version, q: q))
+                    MediaRange(
+                        type: String(typeAndSubtype[0]), subtype: String(typeAndSubtype[1]), version: version, q: q))
             }
             return ranges
         }

@@ -200,7 +200,9 @@ struct JSONScanner {
         index += 1
         skipWhitespace()
         guard index < count else { throw truncated() }
-        guard byte(index) != closing else { throw failure("expected a value after ','") }
+        guard byte(index) != closing else {
+            throw failure(closing == UInt8(ascii: "}") ? "expected a member name after ','" : "expected a value after ','")
+        }
         return true
     }
 }

@@ -1,0 +1,52 @@
+# suno-exporter: `make demo` runs it with the built-in gateway simulator, `make test` runs every test.
+SWIFT     ?= swift
+SUDO      := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+REVISION  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+# The revision reaches the binary through a C define (Sources/CBuildInfo); only release builds carry it,
+# so debug builds for tests never rebuild because a commit changed.
+RELEASE_FLAGS := -c release -Xcc -DSUNO_REVISION=\"$(REVISION)\"
+APT_PACKAGES  := libsqlite3-dev libmicrohttpd-dev zlib1g-dev pkg-config prometheus chromium wrk
+PIP_PACKAGES  := prometheus-client pyyaml
+DEMO_ARGS     ?=
+
+.PHONY: all deps build release demo test test-swift test-deploy bench clean
+
+all: build
+
+## deps: install what is missing (Debian packages, PyPI packages); safe to run again.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@python3 -c "import prometheus_client, yaml" 2>/dev/null || python3 -m pip install -q $(PIP_PACKAGES) 2>&1 | grep -v "as the 'root' user" || true
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+## demo: the exporter with an in-process gateway simulator on :9877 (Ctrl-C to stop).
+demo: release
+	$(SWIFT) build $(RELEASE_FLAGS) --show-bin-path >/dev/null
+	"$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/suno-exporter" serve --demo --storage.path ./suno-exporter-demo.db $(DEMO_ARGS)
+
+## test: deploy/dashboard checks, then every Swift test (unit, store, integration, end-to-end with Prometheus).
+test: deps test-deploy test-swift
+
+test-deploy:
+	bash Tests/deploy/run.sh Tests/SunoExporterIntegrationTests/Fixtures/catalogue.prom
+
+test-swift:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --disable-xctest
+
+## bench: release-built benchmarks (see README).
+bench: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product suno-bench
+	"$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/suno-bench"
+
+clean:
+	rm -rf .build

@@ -1,0 +1,139 @@
+import Foundation
+import SunoSimulator
+import Testing
+
+/// Injected faults (COMETAPI.md §8, §10.8): each one, and how long it lasts.
+@Suite("Simulator faults")
+struct SimulatorFaultTests {
+    @Test func rateLimitAnswers429WithAnEmptyBodyAndNoRetryAfter() async throws {
+        try await withSimulator(SimulatorConfiguration()) { simulator in
+            simulator.setFault(.rateLimitEmptyBody, forNextRequests: 1)
+            let limited = try await SimulatorClient.fetch(simulator, ids: ["a"])
+            #expect(limited.status == 429)
+            #expect(limited.body.isEmpty)
+            #expect(limited.header("Retry-After") == nil)
+            #expect(limited.header("X-Oneapi-Request-Id")?.isEmpty == false)
+            let next = try await SimulatorClient.fetch(simulator, ids: ["a"])
+            #expect(next.status == 200)
+            let stats = simulator.stats
+            #expect(stats.faultsInjected == 1)
+            #expect(stats.count(.fetchBatch) == 2)
+            #expect(stats.fetchRequests == 1)
+        }
+    }
+
+    @Test(arguments: [500, 502, 503, 504, 524])
+    func serverErrorsAnswerATaskEnvelope(status: Int) async throws {
+        try await withSimulator(SimulatorConfiguration()) { simulator in
+            simulator.setFault(.serverError(status), forNextRequests: 2)
+            let fetch = try await SimulatorClient.fetch(simulator, ids: ["a"])
+            #expect(fetch.status == status)
+            #expect(fetch.header("Content-Type")?.hasPrefix("application/json") == true)
+            let object = try fetch.object()
+            #expect(object["code"] as? String == "get_tasks_failed")
+            #expect((object["message"] as? String)?.isEmpty == false)
+            #expect(object["data"] is NSNull)
+            let submit = try await SimulatorClient.send(
+                "POST", simulator.baseURL + "/suno/submit/music", body: #"{"prompt":"x"}"#)
+            #expect(submit.status == status)
+            #expect(try submit.object()["code"] as? String == "fail_to_fetch_task")
+            #expect(simulator.groundTruth().isEmpty)
+        }
+    }
+
+    @Test func malformedJSONComesWithStatus200() async throws {
+        try await withSimulator(SimulatorConfiguration()) { simulator in
+            let id = simulator.submit(action: "MUSIC", model: nil, prompt: "x")
+            simulator.setFault(.malformedJSON, forNextRequests: 1)
+            let reply = try await SimulatorClient.fetch(simulator, ids: [id])
+            #expect(reply.status == 200)
+            #expect(reply.header("Content-Type")?.hasPrefix("application/json") == true)
+            #expect(!reply.body.isEmpty)
+            #expect(throws: (any Error).self) { try JSONSerialization.jsonObject(with: reply.body) }
+        }
+    }
+
+    @Test func htmlErrorPageIsA502InHTML() async throws {
+        try await withSimulator(SimulatorConfiguration()) { simulator in
+            simulator.setFault(.htmlErrorPage, forNextRequests: 1)
+            let reply = try await SimulatorClient.fetch(simulator, ids: ["a"])
+            #expect(reply.status == 502)
+            #expect(reply.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect(reply.text.contains("<h1>502 Bad Gateway</h1>"))
+        }
+    }
+
+    @Test func unauthorizedFaultAnswersTheOpenAIEnvelopeWithoutAKeyConfigured() async throws {
+        try await withSimulator(SimulatorConfiguration()) { simulator in
+            simulator.setFault(.unauthorized, forNextRequests: 1)
+            let reply = try await SimulatorClient.fetch(simulator, ids: ["a"])
+            #expect(reply.status == 401)
+            let error = try #require(try reply.object()["error"] as? [String: Any])
+            #expect((error["message"] as? String)?.hasPrefix("Invalid token (request id: ") == true)
+            #expect(error["type"] as? String == "comet_api_error")
+            #expect(error["code"] as? String == "")
+        }
+    }
+
+    @Test func countedFaultsExpireAndUncountedOnesLastUntilCleared() async throws {
+        try await withSimulator(SimulatorConfiguration()) { simulator in
+            simulator.setFault(.serverError(500), forNextRequests: 2)
+            var statuses: [Int] = []
+            for _ in 0..<3 { statuses.append(try await SimulatorClient.fetch(simulator, ids: []).status) }
+            #expect(statuses == [500, 500, 200])
+
+            simulator.setFault(.rateLimitEmptyBody)
+            statuses = []
+            for _ in 0..<4 { statuses.append(try await SimulatorClient.fetch(simulator, ids: []).status) }
+            #expect(statuses == [429, 429, 429, 429])
+            simulator.setFault(.none)
+            #expect(try await SimulatorClient.fetch(simulator, ids: []).status == 200)
+
+            simulator.setFault(.serverError(500), forNextRequests: 0)
+            #expect(try await SimulatorClient.fetch(simulator, ids: []).status == 200)
+            #expect(simulator.stats.faultsInjected == 6)
+        }
+    }
+
+    @Test func slowAnswersArriveLateButIntact() async throws {
+        try await withSimulator(SimulatorConfiguration()) { simulator in
+            let id = simulator.submit(action: "MUSIC", model: nil, prompt: "x")
+            simulator.setFault(.slow(seconds: 0.5), forNextRequests: 1)
+            let started = ContinuousClock.now
+            let reply = try await SimulatorClient.fetch(simulator, ids: [id])
+            let elapsed = ContinuousClock.now - started
+            #expect(elapsed >= .milliseconds(450))
+            #expect(reply.status == 200)
+            #expect(try reply.items().count == 1)
+        }
+    }
+
+    @Test func slowAnswersTripAClientTimeoutWhileOtherRequestsAreServed() async throws {
+        try await withSimulator(SimulatorConfiguration()) { simulator in
+            simulator.setFault(.slow(seconds: 3), forNextRequests: 1)
+            let body = #"{"ids":[]}"#
+            let url = simulator.baseURL + "/suno/fetch"
+            let slow = Task { try await SimulatorClient.send("POST", url, body: body, timeout: 0.3) }
+            let arrived = await simulatorEventually(within: 3) { simulator.stats.count(.fetchBatch) == 1 }
+            #expect(arrived)
+            // Another connection is answered at once: the server has a thread per connection.
+            let quick = try await SimulatorClient.send("POST", url, body: body, timeout: 2)
+            #expect(quick.status == 200)
+            await #expect(throws: (any Error).self) { try await slow.value }
+        }
+    }
+
+    @Test func stopEndsASlowAnswerAtOnce() async throws {
+        let simulator = SunoSimulator(configuration: SimulatorConfiguration(), logger: simulatorLogger)
+        try simulator.start()
+        simulator.setFault(.slow(seconds: 30))
+        let url = simulator.baseURL + "/suno/fetch"
+        let request = Task { try await SimulatorClient.send("POST", url, body: "{}", timeout: 5) }
+        let arrived = await simulatorEventually(within: 3) { simulator.stats.count(.fetchBatch) == 1 }
+        #expect(arrived)
+        let started = ContinuousClock.now
+        simulator.stop()
+        #expect(ContinuousClock.now - started < .seconds(2))
+        _ = try? await request.value
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import SunoExporterApp
+import SunoExporterCore
+import SunoSimulator
+import SunoStore
+
+/// An exporter assembled on a temporary store, polling a simulator on a loopback port, both on one
+/// manual clock: a test advances time and runs cycles itself, so hours of task life take seconds.
+final class CollectorHarness {
+    let scratch: ScratchDirectory
+    let clock: ManualClock
+    let simulator: SunoSimulator
+    let assembly: ExporterApp.Assembly
+    let metricsURL: String
+
+    init(
+        models: [ModelProfile], settings: CollectorSettings = CollectorSettings(batchSize: 7, concurrency: 2),
+        seed: UInt64 = 42, startServer: Bool = true
+    ) throws {
+        scratch = try ScratchDirectory()
+        let clock = ManualClock(now: 1_780_000_000)
+        self.clock = clock
+        var simulatorConfiguration = SimulatorConfiguration(
+            models: models, seed: seed, clock: .manual(clock))
+        simulatorConfiguration.clipExtraFields = true
+        simulator = SunoSimulator(configuration: simulatorConfiguration, logger: quietLogger)
+        try simulator.start()
+        let configuration = ServeConfiguration(
+            listen: ListenAddress(host: "127.0.0.1", port: 0), storagePath: scratch.path("exporter.db"),
+            requestTimeout: 5, collector: settings)
+        assembly = try ExporterApp.assemble(
+            configuration, baseURL: simulator.baseURL, logger: quietLogger, clock: { clock.now })
+        if startServer {
+            let port = try assembly.server.start()
+            metricsURL = "http://127.0.0.1:\(port)/metrics"
+        } else {
+            metricsURL = ""
+        }
+    }
+
+    /// Submits tasks to the simulator and registers their ids, as a user of the gateway would.
+    @discardableResult
+    func submitAndRegister(_ count: Int, action: String = "MUSIC", models: [String?]) throws -> [String] {
+        var ids: [String] = []
+        for index in 0..<count {
+            let model = models[index % models.count]
+            let id = simulator.submit(action: action, model: model, prompt: "test \(index)")
+            ids.append(id)
+            try assembly.store.register(
+                [Registration(id: id, action: TaskAction(parsing: action) ?? .music, model: model)], source: "api",
+                now: clock.now)
+        }
+        return ids
+    }
+
+    /// Advances the shared clock by `step` seconds and runs one cycle, `count` times.
+    func runCycles(_ count: Int, step: Double) async {
+        for _ in 0..<count {
+            clock.advance(by: step)
+            await assembly.collector.runCycle()
+        }
+    }
+
+    func scrape() async throws -> ExpositionSamples {
+        let (status, data, _) = try await HTTP.get(metricsURL)
+        precondition(status == 200, "metrics answered \(status)")
+        return ExpositionSamples(String(decoding: data, as: UTF8.self))
+    }
+
+    func stop() {
+        assembly.server.stop()
+        simulator.stop()
+        scratch.remove()
+    }
+}

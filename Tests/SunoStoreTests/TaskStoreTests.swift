@@ -1,0 +1,186 @@
+import Foundation
+import SunoExporterCore
+import Testing
+
+@testable import SunoStore
+
+struct TaskStoreTests {
+    @Test func migratesAFreshFileAndReopens() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        do {
+            let store = try TaskStore(path: dir.databasePath)
+            #expect(try store.counts().tasks == 0)
+        }
+        let reopened = try TaskStore(path: dir.databasePath)
+        let version = try reopened.withConnection { try Migrations.currentVersion($0) }
+        #expect(version == Migrations.all.count)
+    }
+
+    @Test func refusesANewerSchema() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        do {
+            let store = try TaskStore(path: dir.databasePath)
+            try store.withConnection { try $0.execute("PRAGMA user_version = 99") }
+        }
+        #expect(throws: SQLiteError.self) { try TaskStore(path: dir.databasePath) }
+    }
+
+    @Test func refusesAFileThatIsNotADatabase() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try Data("this is not sqlite, just text that is long enough to have a header".utf8)
+            .write(to: URL(fileURLWithPath: dir.databasePath))
+        #expect(throws: SQLiteError.self) { try TaskStore(path: dir.databasePath) }
+    }
+
+    @Test func registrationCountsDuplicatesAndFeedsTheCounter() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try TaskStore(path: dir.databasePath)
+        let first = try store.register(
+            [Registration(id: "a", action: .music, model: "chirp-v4", labels: ["team": "x"]), Registration(id: "b", action: .lyrics)],
+            source: "api", now: 100)
+        #expect(first == RegistrationResult(accepted: 2, duplicates: 0))
+        let second = try store.register([Registration(id: "a", action: .music), Registration(id: "c", action: .music)], source: "cli", now: 101)
+        #expect(second == RegistrationResult(accepted: 1, duplicates: 1))
+        let cells = try store.aggregates()
+        #expect(cells[AggregateCell(kind: .registered, label: "api")] == 2)
+        #expect(cells[AggregateCell(kind: .registered, label: "cli")] == 1)
+        let a = try #require(try store.task(id: "a"))
+        #expect(a.labels == ["team": "x"])
+        #expect(a.model == "chirp-v4")
+        #expect(a.status == "NOT_START")
+        #expect(try store.activeTasks().map(\.id) == ["b", "a", "c"].sorted { lhs, rhs in
+            // activeTasks orders by action then id: LYRICS sorts before MUSIC.
+            (lhs == "b" ? 0 : 1, lhs) < (rhs == "b" ? 0 : 1, rhs)
+        })
+    }
+
+    @Test func updateAppliesOnCurrentRowsAndPersistsEverything() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try TaskStore(path: dir.databasePath)
+        try store.register([Registration(id: "a", action: .music), Registration(id: "b", action: .music)], source: "api", now: 100)
+        try store.update(ids: ["a", "b", "ghost"]) { current in
+            #expect(current.map(\.id).sorted() == ["a", "b"])
+            var batch = BatchCommit()
+            batch.polledAt = 200
+            var a = current.first { $0.id == "a" }!
+            a.status = "SUCCESS"
+            a.outcome = .success
+            a.finishedAt = 200
+            a.pollCount = 1
+            a.lastPolled = 200
+            batch.changed = [a]
+            batch.polledUnchanged = ["b"]
+            batch.history = [("a", HistoryEntry(status: "SUCCESS", progress: "100%", failReason: "", observedAt: 200))]
+            batch.deltas.record(.finished(outcome: .success, seconds: 42, reason: nil), action: .music, model: "chirp-v4", taskID: "a", now: 200)
+            batch.finishMinutes = [3: (1, 0)]
+            batch.newModels = ["chirp-v4"]
+            return batch
+        }
+        #expect(try store.task(id: "a")?.outcome == .success)
+        #expect(try store.task(id: "b")?.pollCount == 1)
+        #expect(try store.task(id: "b")?.lastPolled == 200)
+        #expect(try store.history(id: "a").map(\.status) == ["SUCCESS"])
+        #expect(try store.activeTasks().map(\.id) == ["b"])
+        #expect(try store.admittedModels() == ["chirp-v4"])
+        #expect(try store.finishCounts(since: 0) == (failures: 0, finished: 1))
+        let cells = try store.aggregates()
+        #expect(cells[AggregateCell(kind: .finished, action: "MUSIC", model: "chirp-v4", label: "success")] == 1)
+        #expect(cells[AggregateCell(kind: .duration, action: "MUSIC", model: "chirp-v4", label: "success", slot: AggregateCell.sumSlot)] == 42)
+    }
+
+    @Test func countersSurviveARestartAndKeepAdding() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cell = AggregateCell(kind: .finished, action: "MUSIC", model: "m", label: "failure")
+        for round in 1...3 {
+            let store = try TaskStore(path: dir.databasePath)
+            var batch = BatchCommit()
+            batch.deltas.add(cell, 2)
+            try store.commit(batch)
+            #expect(try store.aggregates()[cell] == Double(2 * round))
+        }
+    }
+
+    @Test func pruningNeverLowersCountersAndKeepsActiveTasks() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try TaskStore(path: dir.databasePath)
+        try store.register([Registration(id: "old", action: .music), Registration(id: "active", action: .music)], source: "api", now: 0)
+        try store.update(ids: ["old"]) { current in
+            var batch = BatchCommit()
+            var old = current[0]
+            old.outcome = .failure
+            old.finishedAt = 1_000
+            batch.changed = [old]
+            batch.history = [("old", HistoryEntry(status: "FAILURE", progress: "100%", failReason: "x", observedAt: 1_000))]
+            batch.deltas.record(.finished(outcome: .failure, seconds: 5, reason: .other), action: .music, model: "m", taskID: "old", now: 1_000)
+            batch.finishMinutes = [16: (1, 1)]
+            return batch
+        }
+        let before = try store.aggregates()
+        let pruned = try store.prune(finishedBefore: 5_000, rollupBefore: 5_000)
+        #expect(pruned == 1)
+        #expect(try store.task(id: "old") == nil)
+        #expect(try store.history(id: "old").isEmpty)
+        #expect(try store.task(id: "active") != nil)
+        #expect(try store.aggregates() == before)
+        #expect(try store.finishCounts(since: 0).finished == 0)
+    }
+
+    @Test func forgetRemovesTaskAndHistoryButNotCounters() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try TaskStore(path: dir.databasePath)
+        try store.register([Registration(id: "a", action: .music)], source: "api", now: 0)
+        let before = try store.aggregates()
+        #expect(try store.forget(id: "a"))
+        #expect(try !store.forget(id: "a"))
+        #expect(try store.task(id: "a") == nil)
+        #expect(try store.aggregates() == before)
+    }
+
+    @Test func activeGroupsCountStuckByAction() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try TaskStore(path: dir.databasePath)
+        try store.register(
+            [Registration(id: "m1", action: .music, model: "chirp-v4"), Registration(id: "m2", action: .music, model: "chirp-v4"),
+             Registration(id: "l1", action: .lyrics)], source: "api", now: 1_000)
+        let policy = LifecyclePolicy(stuckAfter: [.music: 600, .lyrics: 180])
+        let groups = try store.activeGroups(now: 1_300, policy: policy)
+        let music = try #require(groups.first { $0.action == .music })
+        let lyrics = try #require(groups.first { $0.action == .lyrics })
+        #expect(music.count == 2 && music.stuck == 0 && music.model == "chirp-v4" && music.status == .notStart)
+        #expect(lyrics.count == 1 && lyrics.stuck == 1 && lyrics.model == "unknown")
+        #expect(music.oldestSubmit == 1_000)
+    }
+
+    @Test func listFiltersAndPages() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try TaskStore(path: dir.databasePath)
+        for i in 0..<5 {
+            try store.register([Registration(id: "t\(i)", action: i.isMultiple(of: 2) ? .music : .lyrics)], source: "api", now: Double(i))
+        }
+        #expect(try store.list(TaskFilter(limit: 2)).map(\.id) == ["t4", "t3"])
+        #expect(try store.list(TaskFilter(limit: 2, offset: 2)).map(\.id) == ["t2", "t1"])
+        #expect(try store.list(TaskFilter(action: .lyrics)).map(\.id) == ["t3", "t1"])
+        #expect(try store.list(TaskFilter(status: "active")).count == 5)
+        #expect(try store.list(TaskFilter(status: "finished")).isEmpty)
+        #expect(try store.list(TaskFilter(status: "not_start")).count == 5)
+    }
+
+    @Test func aSecondConnectionSeesCommittedWrites() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try TaskStore(path: dir.databasePath)
+        let cli = try TaskStore(path: dir.databasePath)
+        try cli.register([Registration(id: "from-cli", action: .music)], source: "cli", now: 1)
+        #expect(try server.task(id: "from-cli") != nil)
+    }
+}

@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Self-tests of the deploy checkers: each known defect, planted in a copy, must be reported.
+
+Usage: test_checks.py [-v]
+
+A checker that passes everything is worse than none. Every test copies the real files into a
+temporary tree, plants one defect, runs the checker as run.sh does and expects exit status 1
+and a problem line containing the given text. The unmodified copy must pass.
+The catalogue is fixtures/design-catalogue.prom, a sample of every family of DESIGN.md
+section 3, so these tests do not depend on the exporter's golden file (run.sh checks that).
+Python 3 standard library (check_deploy.py itself needs PyYAML) and promtool.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+CATALOGUE = HERE / "fixtures" / "design-catalogue.prom"
+
+
+def run(*args: str) -> tuple[int, str]:
+    proc = subprocess.run([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return proc.returncode, proc.stdout
+
+
+class Tree:
+    """A temporary copy of the files the checkers read."""
+
+    def __init__(self) -> None:
+        self.tmp = tempfile.TemporaryDirectory(prefix="suno-deploy-selftest-")
+        self.root = Path(self.tmp.name)
+        for d in ("grafana", "deploy"):
+            shutil.copytree(REPO / d, self.root / d)
+        (self.root / "Sources").mkdir()
+        (self.root / "Tests").mkdir()
+        (self.root / "Package.swift").write_text("// stub for the COPY check\n")
+        shutil.copy(CATALOGUE, self.root / "catalogue.prom")
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def replace(self, rel: str, old: str, new: str, count: int = 1) -> None:
+        p = self.path(rel)
+        text = p.read_text(encoding="utf-8")
+        if old not in text:
+            raise AssertionError(f"{rel}: {old!r} not found, the test needs updating")
+        p.write_text(text.replace(old, new, count), encoding="utf-8")
+
+    def dashboard(self) -> dict:
+        return json.loads(self.path("grafana/dashboards/suno-exporter.json").read_text(encoding="utf-8"))
+
+    def save_dashboard(self, dash: dict) -> None:
+        self.path("grafana/dashboards/suno-exporter.json").write_text(json.dumps(dash, indent=1), encoding="utf-8")
+
+    def check_dashboards(self) -> tuple[int, str]:
+        return run(str(HERE / "check_dashboards.py"), str(self.path("catalogue.prom")),
+                   "--dashboards", str(self.path("grafana/dashboards")),
+                   "--rules", str(self.path("deploy/prometheus/alerts.yml")),
+                   "--text", str(self.path("deploy/prometheus/alerts.yml")))
+
+    def check_queries(self, mode: str) -> tuple[int, str]:
+        return run(str(HERE / "check_dashboard_queries.py"), mode, str(self.path("catalogue.prom")),
+                   "--dashboards", str(self.path("grafana/dashboards")))
+
+    def check_deploy(self, what: str) -> tuple[int, str]:
+        return run(str(HERE / "check_deploy.py"), f"--root={self.root}", what)
+
+    def close(self) -> None:
+        self.tmp.cleanup()
+
+
+def first_target(dash: dict, title: str) -> dict:
+    for panel in dash["panels"]:
+        if panel.get("title") == title:
+            return panel
+    raise AssertionError(f"no panel {title!r}")
+
+
+class CheckerTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.tree = Tree()
+
+    def tearDown(self) -> None:
+        self.tree.close()
+
+    def assertFlags(self, result: tuple[int, str], text: str) -> None:
+        code, output = result
+        self.assertEqual(code, 1, f"expected a failure mentioning {text!r}, got exit {code}:\n{output}")
+        self.assertIn(text, output)
+
+    def assertClean(self, result: tuple[int, str]) -> None:
+        code, output = result
+        self.assertEqual(code, 0, output)
+
+
+class DashboardChecks(CheckerTest):
+    def test_unmodified_copy_passes(self):
+        self.assertClean(self.tree.check_dashboards())
+        self.assertClean(self.tree.check_queries("syntax"))
+        self.assertClean(self.tree.check_queries("data"))
+
+    def test_uid(self):
+        self.tree.replace("grafana/dashboards/suno-exporter.json", '"uid": "suno-exporter"', '"uid": "abc123"')
+        self.assertFlags(self.tree.check_dashboards(), "expected the fixed uid 'suno-exporter'")
+
+    def test_tags(self):
+        dash = self.tree.dashboard()
+        dash["tags"] = ["suno"]
+        self.tree.save_dashboard(dash)
+        self.assertFlags(self.tree.check_dashboards(), "do not include 'suno-exporter'")
+
+    def test_datasource_variable(self):
+        dash = self.tree.dashboard()
+        dash["templating"]["list"] = [v for v in dash["templating"]["list"] if v["name"] != "datasource"]
+        self.tree.save_dashboard(dash)
+        self.assertFlags(self.tree.check_dashboards(), "has no 'datasource' template variable")
+
+    def test_cascade(self):
+        dash = self.tree.dashboard()
+        for v in dash["templating"]["list"]:
+            if v["name"] == "model":
+                v["query"] = v["definition"] = "label_values(suno_tasks, model)"
+        self.tree.save_dashboard(dash)
+        self.assertFlags(self.tree.check_dashboards(), "variable 'model' does not cascade from $action")
+
+    def test_fixed_rate_range(self):
+        self.tree.replace("grafana/dashboards/suno-exporter.json", "[$__rate_interval]", "[5m]")
+        self.assertFlags(self.tree.check_dashboards(), "range [5m] must be [$__rate_interval]")
+
+    def test_hard_coded_datasource(self):
+        dash = self.tree.dashboard()
+        first_target(dash, "Queue depth by status")["datasource"] = {"type": "prometheus", "uid": "P1809F7CD0C75ACF3"}
+        self.tree.save_dashboard(dash)
+        self.assertFlags(self.tree.check_dashboards(), "panel 'Queue depth by status': datasource does not reference ${datasource}")
+
+    def test_missing_description(self):
+        dash = self.tree.dashboard()
+        first_target(dash, "Store size")["description"] = ""
+        self.tree.save_dashboard(dash)
+        self.assertFlags(self.tree.check_dashboards(), "panel 'Store size': has no description")
+
+    def test_unknown_metric(self):
+        self.tree.replace("grafana/dashboards/suno-exporter.json", "suno_store_size_bytes{", "suno_store_bytes{")
+        self.assertFlags(self.tree.check_dashboards(), "suno_store_bytes is not in the catalogue")
+
+    def test_bare_histogram(self):
+        self.tree.replace("grafana/dashboards/suno-exporter.json",
+                          "suno_task_queue_wait_seconds_bucket{", "suno_task_queue_wait_seconds{")
+        self.assertFlags(self.tree.check_dashboards(), "suno_task_queue_wait_seconds is a histogram")
+
+    def test_missing_variable_filter(self):
+        self.tree.replace("grafana/dashboards/suno-exporter.json",
+                          'suno_store_size_bytes{job=~\\"$job\\", ', "suno_store_size_bytes{")
+        self.assertFlags(self.tree.check_dashboards(), 'suno_store_size_bytes is not filtered by job=~"$job"')
+
+    def test_unknown_label(self):
+        self.tree.replace("grafana/dashboards/suno-exporter.json",
+                          'suno_store_size_bytes{job=~\\"$job\\"', 'suno_store_size_bytes{model=~\\"$model\\", job=~\\"$job\\"')
+        self.assertFlags(self.tree.check_dashboards(), "suno_store_size_bytes has no label 'model'")
+
+    def test_grouping_label_typo(self):
+        self.tree.replace("grafana/dashboards/suno-exporter.json", "sum by (reason)", "sum by (reasons)")
+        self.assertFlags(self.tree.check_dashboards(), "by (reasons): no metric of the query has label 'reasons'")
+
+    def test_unknown_metric_in_alert_rules(self):
+        self.tree.replace("deploy/prometheus/alerts.yml", "expr: suno_tasks_stuck{", "expr: suno_task_stuck{")
+        self.assertFlags(self.tree.check_dashboards(), "suno_task_stuck is not in the catalogue")
+
+    def test_openmetrics_counter_names_map_back(self):
+        cat = self.tree.path("catalogue.prom")
+        text = cat.read_text(encoding="utf-8")
+        cat.write_text(text.replace("# TYPE suno_tasks_finished_total counter", "# TYPE suno_tasks_finished counter"))
+        self.assertClean(self.tree.check_dashboards())
+
+    def test_invalid_promql(self):
+        self.tree.replace("grafana/dashboards/suno-exporter.json", "sum by (status) (suno_tasks{", "sum by (status) (suno_tasks{{")
+        self.assertFlags(self.tree.check_queries("syntax"), "panel 'Queue depth by status' target A: not valid PromQL")
+
+    def test_query_without_data(self):
+        self.tree.replace("grafana/dashboards/suno-exporter.json", 'outcome=\\"success\\"', 'outcome=\\"succeeded\\"')
+        self.assertFlags(self.tree.check_queries("data"), "panel 'Time to finish (success)' target A: returns no data")
+
+    def test_variable_label_without_data(self):
+        self.tree.replace("grafana/dashboards/suno-exporter.json",
+                          "label_values(suno_exporter_build_info, job)", "label_values(suno_exporter_build_info, jobs)", 2)
+        self.assertFlags(self.tree.check_queries("data"), "variable 'job': returns no data")
+
+
+class DeployChecks(CheckerTest):
+    def test_unmodified_copy_passes(self):
+        for what in ("compose", "dockerfile", "systemd", "provisioning"):
+            self.assertClean(self.tree.check_deploy(what))
+
+    def test_dockerfile_root_user(self):
+        self.tree.replace("deploy/docker/Dockerfile", "USER 10001:10001", "USER root")
+        self.assertFlags(self.tree.check_deploy("dockerfile"), "final stage runs as root")
+
+    def test_dockerfile_no_expose(self):
+        self.tree.replace("deploy/docker/Dockerfile", "EXPOSE 9877", "EXPOSE 8080")
+        self.assertFlags(self.tree.check_deploy("dockerfile"), "does not EXPOSE 9877")
+
+    def test_dockerfile_single_stage(self):
+        self.tree.replace("deploy/docker/Dockerfile", "FROM ${RUNTIME_IMAGE} AS runtime", "")
+        self.tree.replace("deploy/docker/Dockerfile", "COPY --from=build /out/suno-exporter", "COPY Sources")
+        self.assertFlags(self.tree.check_deploy("dockerfile"), "expected a multi-stage build")
+
+    def test_dockerfile_missing_runtime_library(self):
+        self.tree.replace("deploy/docker/Dockerfile", "        libmicrohttpd12 \\\n", "")
+        self.assertFlags(self.tree.check_deploy("dockerfile"), "runtime stage does not install libmicrohttpd12")
+
+    def test_dockerfile_healthcheck_tool(self):
+        self.tree.replace("deploy/docker/Dockerfile", "        curl \\\n", "")
+        self.assertFlags(self.tree.check_deploy("dockerfile"), "HEALTHCHECK runs curl, which the runtime stage does not install")
+
+    def test_compose_bad_mount(self):
+        self.tree.replace("deploy/docker/compose.yml", "../prometheus:/etc/prometheus:ro", "./prometheus:/etc/prometheus:ro")
+        self.assertFlags(self.tree.check_deploy("compose"), "bind source ./prometheus does not exist")
+
+    def test_compose_not_demo(self):
+        self.tree.replace("deploy/docker/compose.yml", "      - --demo\n", "")
+        self.assertFlags(self.tree.check_deploy("compose"), "is not 'serve --demo ...'")
+
+    def test_compose_scrape_target(self):
+        self.tree.replace("deploy/prometheus/prometheus.yml", '"suno-exporter:9877"', '"localhost:9877"')
+        self.assertFlags(self.tree.check_deploy("compose"), "expected suno-exporter:9877")
+
+    def test_compose_unpinned_image(self):
+        self.tree.replace("deploy/docker/compose.yml", "grafana/grafana:10.4.2", "grafana/grafana")
+        self.assertFlags(self.tree.check_deploy("compose"), "is not pinned")
+
+    def test_unit_hardening(self):
+        self.tree.replace("deploy/systemd/suno-exporter.service", "NoNewPrivileges=yes\n", "")
+        self.assertFlags(self.tree.check_deploy("systemd"), "NoNewPrivileges=yes is missing")
+
+    def test_unit_key_on_command_line(self):
+        self.tree.replace("deploy/systemd/suno-exporter.service", " $SUNO_EXPORTER_OPTS", " --cometapi.key=sk-123")
+        self.assertFlags(self.tree.check_deploy("systemd"), "passes the key on the command line")
+
+    def test_default_file_with_key(self):
+        self.tree.replace("deploy/systemd/suno-exporter.default", "#COMETAPI_KEY=sk-...", "COMETAPI_KEY=sk-live-123")
+        self.assertFlags(self.tree.check_deploy("systemd"), "must not set a key")
+
+    def test_provider_path(self):
+        self.tree.replace("grafana/provisioning/dashboards/suno-exporter.yml",
+                          "path: /var/lib/grafana/dashboards/suno-exporter", "path: /dashboards")
+        self.assertFlags(self.tree.check_deploy("compose"), "the provider reads ['/dashboards']")
+
+
+if __name__ == "__main__":
+    unittest.main()
