@@ -41,10 +41,11 @@ public enum ExporterApp {
         let collector = Collector(
             store: store, source: client, settings: configuration.collector, state: state, recorder: recorder,
             publisher: publisher, logger: logger, clock: clock)
-        let api = TaskAPI(store: store, collector: collector, clock: clock)
+        let api = TaskAPI(
+            store: store, collector: collector, apiToken: configuration.apiToken, logger: logger, clock: clock)
         let landing = LandingPage(
             buildInfo: BuildVersion.info, telemetryPath: configuration.telemetryPath,
-            configurationSummary: configuration.summary)
+            configurationSummary: configuration.summary, store: store, policy: configuration.collector.policy, clock: clock)
         let router = Router(
             telemetryPath: configuration.telemetryPath, publisher: publisher, state: state, api: api, landingPage: landing)
         let server = HTTPServer(

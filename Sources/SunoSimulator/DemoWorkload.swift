@@ -14,8 +14,10 @@ public final class DemoWorkload: Sendable {
         public var backfillTasks: Int
         /// Seconds (before the simulator's time scale) the backfill spreads over.
         public var backfillWindow: Double
+        /// Seeds the choice of action, model and prompt of each task.
         public var seed: UInt64
 
+        /// The defaults: 12 tasks a minute, 15% LYRICS, 30 tasks backfilled over the last five minutes.
         public init(
             tasksPerMinute: Double = 12, lyricsShare: Double = 0.15, backfillTasks: Int = 30,
             backfillWindow: Double = 300, seed: UInt64 = 7
@@ -37,6 +39,7 @@ public final class DemoWorkload: Sendable {
     private let onSubmit: Callback
     private let musicModels: [String]
 
+    /// A workload for `simulator` reporting every submitted task to `onSubmit`.
     public init(
         simulator: SunoSimulator, configuration: Configuration = Configuration(), logger: Logger,
         onSubmit: @escaping Callback
@@ -52,8 +55,8 @@ public final class DemoWorkload: Sendable {
     /// Submits the backfill, then one task every `60 / tasksPerMinute` seconds until the task is cancelled.
     public func run() async {
         var generator = SeededGenerator(seed: configuration.seed)
-        let scale = max(0, simulator.configuration.timeScale)
-        let window = max(0, configuration.backfillWindow) * scale
+        let scale = simulator.configuration.timeScale.sanitized()
+        let window = configuration.backfillWindow.sanitized() * scale
         let ages = (0..<max(0, configuration.backfillTasks)).map { _ in generator.draw(0...window) }
         for age in ages.sorted(by: >) {
             guard !Task.isCancelled else { return }
@@ -62,7 +65,7 @@ public final class DemoWorkload: Sendable {
         logger.info(
             "demo workload started",
             metadata: ["demo.backfill": "\(ages.count)", "demo.tasks_per_minute": "\(configuration.tasksPerMinute)"])
-        let interval = 60 / max(configuration.tasksPerMinute, 0.001)
+        let interval = (60 / max(configuration.tasksPerMinute.sanitized(), 0.001)).sanitized(limit: 86_400)
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: .milliseconds(Int64(interval * 1_000)))

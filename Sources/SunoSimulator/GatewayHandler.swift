@@ -42,17 +42,20 @@ struct GatewayHandler: Sendable {
         }
     }
 
-    /// new-api's auth: `Bearer <key>`, a leading `sk-` ignored on both sides.
+    /// new-api's token auth: an optional `Bearer ` prefix (case-sensitive), then a leading `sk-` ignored and
+    /// the key cut at its first `-` (the rest selects a channel), on both sides.
     private func isAuthorized(_ request: HTTPRequest) -> Bool {
         guard let expected = engine.configuration.apiKey else { return true }
         guard let header = request.header("authorization") else { return false }
         var presented = Substring(header)
-        if presented.lowercased().hasPrefix("bearer ") { presented = presented.dropFirst("bearer ".count) }
-        return Self.strippingPrefix(presented.trimmingSpaces()) == Self.strippingPrefix(Substring(expected))
+        if presented.hasPrefix("Bearer ") { presented = presented.dropFirst("Bearer ".count) }
+        let key = Self.tokenKey(presented)
+        return !key.isEmpty && key == Self.tokenKey(Substring(expected))
     }
 
-    private static func strippingPrefix(_ key: Substring) -> Substring {
-        key.hasPrefix("sk-") ? key.dropFirst(3) : key
+    private static func tokenKey(_ text: Substring) -> Substring {
+        let key = text.hasPrefix("sk-") ? text.dropFirst(3) : text
+        return key.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).first ?? key
     }
 
     /// `POST /suno/fetch`.
@@ -89,25 +92,18 @@ struct GatewayHandler: Sendable {
 
     /// `POST /suno/submit/{music,lyrics}`.
     private func submit(_ body: [UInt8], action: SimulatedAction) -> HTTPResponse {
-        let request: SubmitRequest
+        var request: SubmitRequest
         do {
             request = try RequestBodies.submitRequest(body, action: action)
         } catch {
             return GatewayResponses.taskError(400, code: "invalid_request", message: error.message)
         }
-        if action == .lyrics && (request.prompt ?? "").isEmpty {
-            return GatewayResponses.taskError(400, code: "invalid_request", message: "prompt_empty")
+        if action == .lyrics {
+            guard !(request.prompt ?? "").isEmpty else {
+                return GatewayResponses.taskError(400, code: "invalid_request", message: "prompt_empty")
+            }
+            request.model = nil  // the gateway has no model for lyrics; `mv` is ignored
         }
         return GatewayResponses.success(.string(engine.submit(request)))
-    }
-}
-
-extension Substring {
-    /// Without leading and trailing spaces and tabs.
-    fileprivate func trimmingSpaces() -> Substring {
-        var text = self
-        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
-        return text
     }
 }

@@ -51,7 +51,9 @@ enum GatewayResponses {
     /// An answer cut in the middle of the first item.
     static let malformed = HTTPResponse(
         status: 200, contentType: jsonContentType,
-        text: #"{"code":"success","message":"","data":[{"task_id":"5b0f3c1e-2a4d-4c8e-9f10-3d2b7a6c8e01","status":"IN_PR"#)
+        text:
+            #"{"code":"success","message":"","data":[{"task_id":"5b0f3c1e-2a4d-4c8e-9f10-3d2b7a6c8e01","status":"IN_PR"#
+    )
 
     /// The edge proxy's error page.
     static let htmlErrorPage = HTTPResponse(

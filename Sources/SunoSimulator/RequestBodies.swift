@@ -27,7 +27,8 @@ enum RequestBodies {
         case let array as [Any]:
             return FetchQuery(count: array.count, ids: array.compactMap { $0 as? String })
         case let other?:
-            throw BodyError(message: "json: cannot unmarshal \(kind(of: other)) into Go struct field .ids of type []interface {}")
+            throw BodyError(
+                message: "json: cannot unmarshal \(kind(of: other)) into Go struct field .ids of type []interface {}")
         }
     }
 
@@ -52,12 +53,16 @@ enum RequestBodies {
         case let number as NSNumber where isBoolean(number): request.makeInstrumental = number.boolValue
         case let other?:
             throw BodyError(
-                message: "json: cannot unmarshal \(kind(of: other)) into Go struct field SunoSubmitReq.make_instrumental of type bool")
+                message:
+                    "json: cannot unmarshal \(kind(of: other)) into Go struct field SunoSubmitReq.make_instrumental of type bool"
+            )
         }
         if let continueAt = object["continue_at"], !(continueAt is NSNull) {
             guard let number = continueAt as? NSNumber, !isBoolean(number) else {
                 throw BodyError(
-                    message: "json: cannot unmarshal \(kind(of: continueAt)) into Go struct field SunoSubmitReq.continue_at of type float64")
+                    message:
+                        "json: cannot unmarshal \(kind(of: continueAt)) into Go struct field SunoSubmitReq.continue_at of type float64"
+                )
             }
         }
         if !continueClipID.isEmpty && taskID.isEmpty { throw BodyError(message: "task id is empty") }
@@ -74,7 +79,8 @@ enum RequestBodies {
             value = try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
         } catch {
             if !"{[\"-0123456789tfn".utf8.contains(first) {
-                throw BodyError(message: "invalid character '\(Character(Unicode.Scalar(first)))' looking for beginning of value")
+                throw BodyError(
+                    message: "invalid character '\(Character(Unicode.Scalar(first)))' looking for beginning of value")
             }
             throw BodyError(message: "unexpected EOF")
         }
@@ -91,7 +97,9 @@ enum RequestBodies {
         switch value {
         case nil, is NSNull: return nil
         case let text as String: return text
-        case let other?: throw BodyError(message: "json: cannot unmarshal \(kind(of: other)) into Go struct field \(field) of type string")
+        case let other?:
+            throw BodyError(
+                message: "json: cannot unmarshal \(kind(of: other)) into Go struct field \(field) of type string")
         }
     }
 

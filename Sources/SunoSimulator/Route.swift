@@ -7,7 +7,7 @@ enum Route: Sendable, Equatable {
     case submitOther
     case notFound
 
-    /// Matches a method and a raw path (the id segment is percent-decoded).
+    /// Matches a method and a path. libmicrohttpd has already percent-decoded the path, so it is not decoded again.
     init(method: String, path: String) {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         let parts = Array(segments)
@@ -15,7 +15,7 @@ enum Route: Sendable, Equatable {
         case ("POST", 2) where parts[0] == "suno" && parts[1] == "fetch":
             self = .fetchBatch
         case ("GET", 3) where parts[0] == "suno" && parts[1] == "fetch" && !parts[2].isEmpty:
-            self = .fetchOne(id: Self.percentDecoded(parts[2]))
+            self = .fetchOne(id: String(parts[2]))
         case ("POST", 3) where parts[0] == "suno" && parts[1] == "submit" && !parts[2].isEmpty:
             self = SimulatedAction(parsing: String(parts[2])).map(Route.submit) ?? .submitOther
         default:
@@ -33,23 +33,5 @@ enum Route: Sendable, Equatable {
         case .submitOther: .submitOther
         case .notFound: .other
         }
-    }
-
-    /// `%XX` sequences decoded; malformed ones kept as they are.
-    static func percentDecoded(_ text: Substring) -> String {
-        guard text.contains("%") else { return String(text) }
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
-            if byte == UInt8(ascii: "%"), iterator.count >= 2,
-                let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-                iterator = iterator.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -14,7 +14,9 @@ public enum PlannedEnding: String, Sendable, Hashable, CaseIterable {
 /// The truth about one task at the moment `SunoSimulator.groundTruth()` was called: exactly the
 /// values a fetch answer gives at that moment.
 public struct SimulatedTask: Sendable, Equatable {
+    /// The task id as the gateway hands it out.
     public var id: String
+    /// MUSIC or LYRICS.
     public var action: SimulatedAction
     /// The `mv` of a MUSIC task (also every clip's `model_name`); the model given to `submit` for LYRICS.
     public var model: String?
@@ -24,12 +26,15 @@ public struct SimulatedTask: Sendable, Equatable {
     public var submitTime: Int64
     public var startTime: Int64
     public var finishTime: Int64
+    /// `fail_reason` now ("" unless failed or frozen).
     public var failReason: String
+    /// `progress` now: "0%" or "100%".
     public var progress: String
     /// The task will never finish on its own (planned hang).
     public var isHanging: Bool
     /// The task is frozen now: progress "100%" with a fail reason and a non-terminal status.
     public var isFrozen: Bool
+    /// How the task was drawn to end.
     public var plannedEnding: PlannedEnding
     /// Position in submission (DB) order, from 0.
     public var sequence: Int

@@ -48,6 +48,6 @@ public final class ManualClock: Sendable {
 
     /// Moves the clock forward (a negative amount is ignored: time never goes back).
     public func advance(by seconds: Double) {
-        value.withLock { $0 += max(0, seconds) }
+        value.withLock { $0 += seconds.sanitized() }
     }
 }

@@ -6,23 +6,28 @@ extension SimulatorConfiguration {
             models: [
                 ModelProfile(
                     action: .music, model: "chirp-v3-5",
-                    timeline: PhaseTimeline(toSubmitted: 2...10, toQueued: 2...8, toInProgress: 5...25, toDone: 60...150),
+                    timeline: PhaseTimeline(
+                        toSubmitted: 2...10, toQueued: 2...8, toInProgress: 5...25, toDone: 60...150),
                     failureShare: 0.06, timeoutShare: 0.01, hangShare: 0.005, frozenShare: 0.003),
                 ModelProfile(
                     action: .music, model: "chirp-v4",
-                    timeline: PhaseTimeline(toSubmitted: 2...10, toQueued: 2...10, toInProgress: 5...30, toDone: 50...140),
+                    timeline: PhaseTimeline(
+                        toSubmitted: 2...10, toQueued: 2...10, toInProgress: 5...30, toDone: 50...140),
                     failureShare: 0.04, timeoutShare: 0.01, hangShare: 0.005, frozenShare: 0.003),
                 ModelProfile(
                     action: .music, model: "chirp-auk",
-                    timeline: PhaseTimeline(toSubmitted: 2...10, toQueued: 3...12, toInProgress: 8...40, toDone: 60...180),
+                    timeline: PhaseTimeline(
+                        toSubmitted: 2...10, toQueued: 3...12, toInProgress: 8...40, toDone: 60...180),
                     failureShare: 0.05, timeoutShare: 0.015, hangShare: 0.005, frozenShare: 0.003),
                 ModelProfile(
                     action: .music, model: "chirp-bluejay",
-                    timeline: PhaseTimeline(toSubmitted: 2...10, toQueued: 3...15, toInProgress: 10...45, toDone: 70...200),
+                    timeline: PhaseTimeline(
+                        toSubmitted: 2...10, toQueued: 3...15, toInProgress: 10...45, toDone: 70...200),
                     failureShare: 0.07, timeoutShare: 0.015, hangShare: 0.01, frozenShare: 0.005),
                 ModelProfile(
                     action: .music, model: "chirp-crow",
-                    timeline: PhaseTimeline(toSubmitted: 2...10, toQueued: 3...20, toInProgress: 10...60, toDone: 80...240),
+                    timeline: PhaseTimeline(
+                        toSubmitted: 2...10, toQueued: 3...20, toInProgress: 10...60, toDone: 80...240),
                     failureShare: 0.08, timeoutShare: 0.02, hangShare: 0.01, frozenShare: 0.005),
                 ModelProfile(
                     action: .lyrics, model: nil, timeline: .lyrics(firstPoll: 2...15),

@@ -10,6 +10,7 @@ public struct PhaseTimeline: Sendable, Equatable {
     /// IN_PROGRESS → SUCCESS / FAILURE.
     public var toDone: ClosedRange<Double>
 
+    /// A timeline from four ranges of seconds.
     public init(
         toSubmitted: ClosedRange<Double>, toQueued: ClosedRange<Double>, toInProgress: ClosedRange<Double>,
         toDone: ClosedRange<Double>
@@ -32,9 +33,11 @@ public struct PhaseTimeline: Sendable, Equatable {
 /// Outcome shares are drawn in the order failure, timeout, hang, frozen; the rest succeeds.
 /// Shares summing above 1 starve the later ones.
 public struct ModelProfile: Sendable, Equatable {
+    /// The action whose tasks follow this profile.
     public var action: SimulatedAction
     /// The `mv` this profile applies to; nil matches any model of the action (LYRICS has none).
     public var model: String?
+    /// Phase durations, drawn per task.
     public var timeline: PhaseTimeline
     /// Share ending FAILURE with an error clip (`fail_reason` = the clip's `error_message`).
     public var failureShare: Double
@@ -46,6 +49,7 @@ public struct ModelProfile: Sendable, Equatable {
     /// `finish_time` stays 0.
     public var frozenShare: Double
 
+    /// A profile; the shares default to 0 (every task succeeds).
     public init(
         action: SimulatedAction, model: String?, timeline: PhaseTimeline, failureShare: Double = 0,
         timeoutShare: Double = 0, hangShare: Double = 0, frozenShare: Double = 0
@@ -81,6 +85,7 @@ public enum ItemShape: Sendable, Equatable {
 
 /// Everything the simulator needs to know. Every field has a default.
 public struct SimulatorConfiguration: Sendable {
+    /// The address to listen on: an IPv4 or IPv6 literal.
     public var host: String
     /// 0 picks any free port (`SunoSimulator.start()` returns the bound one).
     public var port: UInt16
@@ -103,12 +108,15 @@ public struct SimulatorConfiguration: Sendable {
     public var gatewaySweepAfter: Double?
     /// Share of tasks that report `start_time == submit_time` already at NOT_START (seen on CometAPI).
     public var earlyStartShare: Double
+    /// Which item fields are written (default: CometAPI's).
     public var itemShape: ItemShape
     /// Adds the Suno feed fields CometAPI does not document (`is_video_pending`, `play_count`, `metadata.stream`, …)
     /// to every clip, to exercise a client's tolerance of unknown keys.
     public var clipExtraFields: Bool
+    /// Where "now" comes from: the system clock, or a `ManualClock` in tests.
     public var clock: SimulatorClock
 
+    /// A loopback simulator on a free port with one always-successful MUSIC and LYRICS profile.
     public init(
         host: String = "127.0.0.1", port: UInt16 = 0, apiKey: String? = nil, timeScale: Double = 1,
         models: [ModelProfile] = [.anyMusic, .anyLyrics], seed: UInt64 = 1, itemLimit: Int? = nil,

@@ -33,7 +33,7 @@ final class SimulatorEngine: Sendable {
 
     /// Creates a task submitted `backdatedBy` seconds ago and returns its id.
     func submit(_ request: SubmitRequest, backdatedBy: Double = 0) -> String {
-        let submitInstant = now() - max(0, backdatedBy)
+        let submitInstant = now() - backdatedBy.sanitized()
         let plan = state.withLock { state in
             let plan = planner.plan(sequence: state.tasks.count, request: request, submitInstant: submitInstant) {
                 state.index[$0] != nil
@@ -77,7 +77,8 @@ final class SimulatorEngine: Sendable {
 
     func setFault(_ fault: SimulatorFault, count: Int?) {
         state.withLock { $0.faults.set(fault, count: count) }
-        logger.info("fault set", metadata: ["fault": "\(fault)", "fault.count": "\(count.map(String.init) ?? "unlimited")"])
+        logger.info(
+            "fault set", metadata: ["fault": "\(fault)", "fault.count": "\(count.map(String.init) ?? "unlimited")"])
     }
 
     /// Counts a request on `endpoint` and returns the fault it must get (`.none` for the real answer).
@@ -103,7 +104,7 @@ final class SimulatorEngine: Sendable {
             state.requestCounter += 1
             return state.requestCounter
         }
-        let instant = now()
+        let instant = now().sanitized(limit: 1e15)
         let seconds = Int64(instant.rounded(.down))
         let nanos = Int64(((instant - Double(seconds)) * 1e9).rounded(.down))
         var generator = SeededGenerator(seed: configuration.seed, stream: counter, salt: 0x5EED)
@@ -120,7 +121,7 @@ final class SimulatorEngine: Sendable {
     /// Sleeps up to `seconds`, in short slices, returning early when the server stops
     /// (`HTTPServer.stop()` waits for every handler).
     func sleep(seconds: Double) {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(max(0, seconds) * 1_000))
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds.sanitized(limit: 86_400) * 1_000))
         while !isStopping, ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.01)
         }

@@ -29,6 +29,7 @@ public struct SimulatorStats: Sendable, Equatable {
     /// Tasks created, through HTTP or `submit(...)`.
     public var tasksSubmitted = 0
 
+    /// Nothing counted yet.
     public init() {}
 
     /// Requests received on one endpoint.

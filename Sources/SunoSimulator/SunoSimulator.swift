@@ -12,6 +12,7 @@ public final class SunoSimulator: Sendable {
     private let engine: SimulatorEngine
     private let server: HTTPServer
 
+    /// A stopped simulator; `start()` binds its port.
     public init(configuration: SimulatorConfiguration, logger: Logger) {
         self.configuration = configuration
         let engine = SimulatorEngine(configuration: configuration, logger: logger)

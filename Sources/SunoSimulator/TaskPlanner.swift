@@ -12,7 +12,7 @@ struct TaskPlanner: Sendable {
         while isTaken(id) { id = TaskIDs.draw(using: &generator) }
 
         let profile = configuration.profile(action: request.action, model: request.resolvedModel)
-        let scale = max(0, configuration.timeScale)
+        let scale = configuration.timeScale.sanitized()
         let milestones = drawMilestones(profile.timeline, scale: scale, submit: submitInstant, using: &generator)
         let startsAtSubmit = generator.chance(configuration.earlyStartShare)
         let ending = drawEnding(
@@ -26,10 +26,10 @@ struct TaskPlanner: Sendable {
     private func drawMilestones(
         _ timeline: PhaseTimeline, scale: Double, submit: Double, using generator: inout SeededGenerator
     ) -> Milestones {
-        let submitted = submit + max(0, generator.draw(timeline.toSubmitted)) * scale
-        let queued = submitted + max(0, generator.draw(timeline.toQueued)) * scale
-        let inProgress = queued + max(0, generator.draw(timeline.toInProgress)) * scale
-        let done = inProgress + max(0, generator.draw(timeline.toDone)) * scale
+        let submitted = submit + generator.draw(timeline.toSubmitted).sanitized() * scale
+        let queued = submitted + generator.draw(timeline.toQueued).sanitized() * scale
+        let inProgress = queued + generator.draw(timeline.toInProgress).sanitized() * scale
+        let done = inProgress + generator.draw(timeline.toDone).sanitized() * scale
         return Milestones(submit: submit, submitted: submitted, queued: queued, inProgress: inProgress, done: done)
     }
 
@@ -47,7 +47,8 @@ struct TaskPlanner: Sendable {
         }
         threshold += profile.timeoutShare
         if roll < threshold {
-            return .timeout(at: action == .lyrics ? m.done : m.submit + configuration.upstreamTimeout * scale)
+            return .timeout(
+                at: action == .lyrics ? m.done : m.submit + configuration.upstreamTimeout.sanitized() * scale)
         }
         threshold += profile.hangShare
         if roll < threshold {
@@ -55,8 +56,8 @@ struct TaskPlanner: Sendable {
                 action == .lyrics || variant < 0.3 ? .notStart : variant < 0.5 ? .queued : .streaming
             let sweep = configuration.gatewaySweepAfter
             return .hang(
-                stage: stage, sweepAt: sweep.map { m.submit + $0 * scale },
-                sweepMessage: "任务超时（\(Int((sweep ?? 0) / 60))分钟）")
+                stage: stage, sweepAt: sweep.map { m.submit + $0.sanitized() * scale },
+                sweepMessage: "任务超时（\(Int((sweep ?? 0).sanitized() / 60))分钟）")
         }
         threshold += profile.frozenShare
         if roll < threshold {

@@ -43,7 +43,7 @@ extension TaskPlan {
     }
 
     /// Unix seconds as the gateway stores them.
-    private static func seconds(_ instant: Double) -> Int64 { Int64(instant.rounded(.down)) }
+    private static func seconds(_ instant: Double) -> Int64 { Int64(instant.sanitized(limit: 1e15).rounded(.down)) }
 
     private var submitSeconds: Int64 { Self.seconds(milestones.submit) }
 

@@ -1,7 +1,9 @@
 /// Calendar text for Unix times in UTC, without Foundation's formatters (cheap, and the same on every host).
 enum UTCDateText {
     /// Civil date and time of a Unix second.
-    static func components(of unixSeconds: Int64) -> (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64) {
+    static func components(of unixSeconds: Int64) -> (
+        year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64
+    ) {
         let days = unixSeconds >= 0 ? unixSeconds / 86_400 : (unixSeconds - 86_399) / 86_400
         let secondOfDay = unixSeconds - days * 86_400
         // Days since 1970-01-01 to a proleptic Gregorian date, counting eras of 400 years from 0000-03-01.
@@ -25,6 +27,7 @@ enum UTCDateText {
 
     /// `2025-07-07T07:15:20.123Z`, as the Suno feed's `created_at`.
     static func iso8601(_ instant: Double) -> String {
+        let instant = instant.sanitized(limit: 1e15)
         let seconds = Int64(instant.rounded(.down))
         let millis = Int64(((instant - Double(seconds)) * 1_000).rounded(.down))
         let c = components(of: seconds)

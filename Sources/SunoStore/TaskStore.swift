@@ -31,6 +31,7 @@ public final class TaskStore: Sendable {
     // MARK: - Registration
 
     /// Adds ids in one transaction; ids already known count as duplicates. Returns only after the commit.
+    @discardableResult
     public func register(_ registrations: [Registration], source: String, now: Double) throws -> RegistrationResult {
         try withConnection { db in
             try db.transaction {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SunoExporterCore
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -114,48 +115,50 @@ extension GatewayClient {
     /// One attempt, bounded by the request timeout on a deadline of its own: URLSession on Linux
     /// counts timeouts in whole seconds and restarts them whenever bytes arrive, so a trickling
     /// gateway could otherwise hold an attempt for much longer.
+    ///
+    /// The attempt ends at the first of: the answer, the deadline, or cancellation of the calling
+    /// task. The loser is cancelled and never awaited: on Linux a cancelled `data(for:)` can stay
+    /// suspended until the server answers (seen with a gateway that sleeps), which would hold the
+    /// whole cycle.
     private func perform(_ request: URLRequest) async -> AttemptOutcome {
         let session = self.session
         let timeout = configuration.requestTimeout
-        return await withTaskGroup(of: AttemptOutcome.self) { group in
-            group.addTask { await Self.send(request, on: session) }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: timeout)
-                    return .timeout
-                } catch {
-                    return .cancelled
+        let race = AttemptRace()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<AttemptOutcome, Never>) in
+                guard race.begin(continuation) else { return }
+                let task = session.dataTask(with: request) { data, response, error in
+                    race.finish(Self.outcome(data: data, response: response, error: error))
                 }
+                let deadline = Task {
+                    try? await Task.sleep(for: timeout)
+                    race.finish(.timeout)
+                }
+                race.attach(task: task, deadline: deadline)
+                task.resume()
             }
-            let first = await group.next() ?? .cancelled
-            // The loser is cancelled: a late answer is dropped, a pending deadline ends.
-            group.cancelAll()
-            return first
+        } onCancel: {
+            race.finish(.cancelled)
         }
     }
 
-    private static func send(_ request: URLRequest, on session: URLSession) async -> AttemptOutcome {
-        do {
-            let (data, response) = try await session.data(for: request)
-            guard let http = response as? HTTPURLResponse else {
-                return .transport(URLError.Code.badServerResponse.name)
-            }
-            return .answer(
-                GatewayAnswer(
-                    status: http.statusCode, body: [UInt8](data),
-                    retryAfter: http.value(forHTTPHeaderField: "Retry-After"),
-                    date: http.value(forHTTPHeaderField: "Date")))
-        } catch let error as URLError {
-            switch error.code {
+    private static func outcome(data: Data?, response: URLResponse?, error: (any Error)?) -> AttemptOutcome {
+        if let error {
+            guard let urlError = error as? URLError else { return .transport("other") }
+            switch urlError.code {
             case .cancelled: return .cancelled
             case .timedOut: return .timeout
-            default: return .transport(error.code.name)
+            default: return .transport(urlError.code.name)
             }
-        } catch is CancellationError {
-            return .cancelled
-        } catch {
-            return .transport("other")
         }
+        guard let http = response as? HTTPURLResponse else {
+            return .transport(URLError.Code.badServerResponse.name)
+        }
+        return .answer(
+            GatewayAnswer(
+                status: http.statusCode, body: [UInt8](data ?? Data()),
+                retryAfter: http.value(forHTTPHeaderField: "Retry-After"),
+                date: http.value(forHTTPHeaderField: "Date")))
     }
 
     private func report(endpoint: String, code: String, seconds: Double) {
@@ -180,5 +183,65 @@ extension UpstreamError {
         case .timeout, .transport: true
         case .decoding, .cancelled: false
         }
+    }
+}
+
+/// The first-past-the-post between an answer, a deadline and cancellation, for one attempt.
+/// Whoever finishes first resumes the continuation and cancels the others.
+private final class AttemptRace: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<AttemptOutcome, Never>?
+        var task: URLSessionDataTask?
+        var deadline: Task<Void, Never>?
+        var early: AttemptOutcome?
+        var done = false
+    }
+
+    private let state = Mutex(State())
+
+    /// False when the race already ended (cancelled before it began): the continuation is resumed.
+    func begin(_ continuation: CheckedContinuation<AttemptOutcome, Never>) -> Bool {
+        let early: AttemptOutcome? = state.withLock { state in
+            if let early = state.early {
+                state.done = true
+                return early
+            }
+            state.continuation = continuation
+            return nil
+        }
+        if let early {
+            continuation.resume(returning: early)
+            return false
+        }
+        return true
+    }
+
+    func attach(task: URLSessionDataTask, deadline: Task<Void, Never>) {
+        let finished = state.withLock { state in
+            state.task = task
+            state.deadline = deadline
+            return state.done
+        }
+        if finished {
+            task.cancel()
+            deadline.cancel()
+        }
+    }
+
+    func finish(_ outcome: AttemptOutcome) {
+        let (continuation, task, deadline) = state.withLock { state -> (CheckedContinuation<AttemptOutcome, Never>?, URLSessionDataTask?, Task<Void, Never>?) in
+            guard !state.done else { return (nil, nil, nil) }
+            guard let continuation = state.continuation else {
+                state.early = outcome
+                return (nil, nil, nil)
+            }
+            state.done = true
+            state.continuation = nil
+            return (continuation, state.task, state.deadline)
+        }
+        guard let continuation else { return }
+        if case .answer = outcome {} else { task?.cancel() }
+        deadline?.cancel()
+        continuation.resume(returning: outcome)
     }
 }

@@ -35,7 +35,8 @@ import Testing
 
     @Test func longMessagesAreCutTo200Characters() throws {
         let message = String(repeating: "饱和", count: 300)
-        let text = try #require(GatewayDecoder.errorMessage(Array(#"{"code":"fail_to_fetch_task","message":"\#(message)"}"#.utf8)))
+        let text = try #require(
+            GatewayDecoder.errorMessage(Array(#"{"code":"fail_to_fetch_task","message":"\#(message)"}"#.utf8)))
         #expect(text.count == 200)
         #expect(text.hasPrefix("fail_to_fetch_task: 饱和饱和"))
         #expect(text.hasSuffix("…"))

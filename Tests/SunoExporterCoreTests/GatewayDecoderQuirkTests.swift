@@ -22,7 +22,8 @@ import Testing
     @Test func nineFieldItemWithoutNotifyHookDecodes() throws {
         #expect(
             try Self.decodeOne(Self.item("a"))
-                == TaskObservation(taskID: "a", action: "MUSIC", status: "QUEUED", progress: "0%", submitTime: 1_751_871_120))
+                == TaskObservation(
+                    taskID: "a", action: "MUSIC", status: "QUEUED", progress: "0%", submitTime: 1_751_871_120))
     }
 
     @Test(arguments: [
@@ -58,7 +59,9 @@ import Testing
         (#"{"code":"success","error":{"message":"x","code":"quota"},"data":[]}"#, "quota"),
     ])
     func errorEnvelopeInA2xxBodyIsAnError(body: String, code: String) throws {
-        let error = #expect(throws: GatewayDecodingError.self) { try GatewayDecoder.decodeFetchAnswer(Array(body.utf8)) }
+        let error = #expect(throws: GatewayDecodingError.self) {
+            try GatewayDecoder.decodeFetchAnswer(Array(body.utf8))
+        }
         #expect(error?.gatewayCode == code)
     }
 
@@ -111,13 +114,14 @@ import Testing
                 == TaskObservation(taskID: "bare", action: "", status: "", progress: "", failReason: ""))
     }
 
-    @Test(arguments: [
-        ("1751871120", 1_751_871_120), ("1751871120.9", 1_751_871_120), (#""1751871120""#, 1_751_871_120),
-        (#"" 1751871120 ""#, 1_751_871_120), (#""1751871120.5""#, 1_751_871_120), ("null", 0), ("0", 0),
-        (#""""#, 0), ("-5", 0), ("1.7518711e9", 1_751_871_100), ("1751871120123", 1_751_871_120),
-        (#""1751871120123""#, 1_751_871_120), ("1751871120123.0", 1_751_871_120), ("100000000000", 100_000_000_000),
-        ("100000000001", 100_000_000),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("1751871120", 1_751_871_120), ("1751871120.9", 1_751_871_120), (#""1751871120""#, 1_751_871_120),
+            (#"" 1751871120 ""#, 1_751_871_120), (#""1751871120.5""#, 1_751_871_120), ("null", 0), ("0", 0),
+            (#""""#, 0), ("-5", 0), ("1.7518711e9", 1_751_871_100), ("1751871120123", 1_751_871_120),
+            (#""1751871120123""#, 1_751_871_120), ("1751871120123.0", 1_751_871_120), ("100000000000", 100_000_000_000),
+            ("100000000001", 100_000_000),
+        ] as [(String, Int64)])
     func timestampsIntFloatStringOrNullAndMilliseconds(json: String, expected: Int64) throws {
         let item = try Self.decodeOne(
             #"{"task_id":"t","submit_time":\#(json),"start_time":\#(json),"finish_time":\#(json)}"#)
@@ -141,15 +145,25 @@ import Testing
         #expect(try GatewayDecoder.decodeFetchAnswer(body).map(\.taskID) == ["kept"])
     }
 
-    @Test(arguments: [
-        // (clips JSON, model, streamable)
-        (#"[{"status":"submitted","model_name":"chirp-v4"},{"status":"queued","model_name":"chirp-v4"}]"#, "chirp-v4", false),
-        (#"[{"status":"error","model_name":""},{"status":"complete","model_name":"chirp-auk"}]"#, "chirp-auk", true),
-        (#"[{"status":"streaming","model_name":null},{"status":"queued"}]"#, nil, true),
-        (#"[{"model_name":"chirp-crow","status":"queued"},{"model_name":"chirp-fenix","status":"complete"}]"#, "chirp-crow", true),
-        (#"[{"status":"COMPLETE"},{"status":7},null,"junk"]"#, nil, false),
-        ("[]", nil, false),
-    ] as [(String, String?, Bool)])
+    @Test(
+        arguments: [
+            // (clips JSON, model, streamable)
+            (
+                #"[{"status":"submitted","model_name":"chirp-v4"},{"status":"queued","model_name":"chirp-v4"}]"#,
+                "chirp-v4", false
+            ),
+            (
+                #"[{"status":"error","model_name":""},{"status":"complete","model_name":"chirp-auk"}]"#, "chirp-auk",
+                true
+            ),
+            (#"[{"status":"streaming","model_name":null},{"status":"queued"}]"#, nil, true),
+            (
+                #"[{"model_name":"chirp-crow","status":"queued"},{"model_name":"chirp-fenix","status":"complete"}]"#,
+                "chirp-crow", true
+            ),
+            (#"[{"status":"COMPLETE"},{"status":7},null,"junk"]"#, nil, false),
+            ("[]", nil, false),
+        ] as [(String, String?, Bool)])
     func musicClipsGiveModelAndStreamable(clips: String, model: String?, streamable: Bool) throws {
         let item = try Self.decodeOne(#"{"task_id":"m","action":"MUSIC","data":\#(clips)}"#)
         #expect(item.modelName == model)
@@ -158,14 +172,17 @@ import Testing
 
     @Test func lyricsObjectHasNoModelAndIsNotStreamable() throws {
         let item = try Self.decodeOne(
-            #"{"task_id":"l","action":"LYRICS","data":{"id":"l","status":"complete","model_name":"x","text":"la\nla"}}"#)
+            #"{"task_id":"l","action":"LYRICS","data":{"id":"l","status":"complete","model_name":"x","text":"la\nla"}}"#
+        )
         #expect(item.modelName == nil && !item.hasStreamableClip)
     }
 
     @Test func frozenFailureIsDetectedWhateverTheStatus() throws {
-        let frozen = try Self.decodeOne(#"{"task_id":"z","status":"IN_PROGRESS","progress":"100%","fail_reason":"time out"}"#)
+        let frozen = try Self.decodeOne(
+            #"{"task_id":"z","status":"IN_PROGRESS","progress":"100%","fail_reason":"time out"}"#)
         #expect(frozen.isFrozenFailure)
-        let running = try Self.decodeOne(#"{"task_id":"z","status":"IN_PROGRESS","progress":"0%","fail_reason":"time out"}"#)
+        let running = try Self.decodeOne(
+            #"{"task_id":"z","status":"IN_PROGRESS","progress":"0%","fail_reason":"time out"}"#)
         #expect(!running.isFrozenFailure)
     }
 

@@ -14,7 +14,10 @@ import Testing
         (#"\u003cb\u003e \u0026"#, "<b> &"), (#"note \ud83c\udfb5"#, "note 🎵"), (#"\uD83C\uDFB5"#, "🎵"),
         ("任务超时（1440分钟）", "任务超时（1440分钟）"), ("mixed 超时\\n🎵", "mixed 超时\n🎵"),
         (#"\u2028"#, "\u{2028}"), ("", ""),
-        (String(repeating: "long plain ascii text ", count: 20), String(repeating: "long plain ascii text ", count: 20)),
+        (
+            String(repeating: "long plain ascii text ", count: 20),
+            String(repeating: "long plain ascii text ", count: 20)
+        ),
     ])
     func escapesAndRawUTF8(literal: String, expected: String) throws {
         #expect(try Self.failReason(literal) == expected)
@@ -27,7 +30,8 @@ import Testing
     }
 
     @Test func escapedClipValuesAreRecognised() throws {
-        let body = Array(#"{"data":[{"task_id":"c","data":[{"st\u0061tus":"compl\u0065te","model_name":"chirp\u002dv4"}]}]}"#.utf8)
+        let body = Array(
+            #"{"data":[{"task_id":"c","data":[{"st\u0061tus":"compl\u0065te","model_name":"chirp\u002dv4"}]}]}"#.utf8)
         let item = try #require(try GatewayDecoder.decodeFetchAnswer(body).first)
         #expect(item.hasStreamableClip && item.modelName == "chirp-v4")
     }

@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// One HTTP answer from the simulator, as a test sees it.
@@ -64,7 +64,9 @@ enum SimulatorClient {
     }
 
     /// `POST /suno/fetch` for `ids`.
-    static func fetch(_ simulator: SunoSimulator, ids: [String], action: String = "MUSIC") async throws -> SimulatorReply {
+    static func fetch(_ simulator: SunoSimulator, ids: [String], action: String = "MUSIC") async throws
+        -> SimulatorReply
+    {
         let body = try JSONSerialization.data(withJSONObject: ["ids": ids, "action": action])
         return try await send("POST", simulator.baseURL + "/suno/fetch", body: String(decoding: body, as: UTF8.self))
     }

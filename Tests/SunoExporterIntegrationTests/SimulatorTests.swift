@@ -9,7 +9,9 @@ struct SimulatorTests {
         try await withSimulator(SimulatorConfiguration()) { simulator in
             let reply = try await SimulatorClient.send(
                 "POST", simulator.baseURL + "/suno/submit/music",
-                body: #"{"gpt_description_prompt":"a calm piano piece","mv":"chirp-crow","negative_tags":"metal","persona_id":"p1","task":"extend"}"#)
+                body:
+                    #"{"gpt_description_prompt":"a calm piano piece","mv":"chirp-crow","negative_tags":"metal","persona_id":"p1","task":"extend"}"#
+            )
             #expect(reply.status == 200)
             #expect(reply.header("Content-Type")?.hasPrefix("application/json") == true)
             #expect(reply.header("X-Oneapi-Request-Id")?.isEmpty == false)
@@ -170,11 +172,23 @@ struct SimulatorTests {
         }
     }
 
+    @Test func singleFetchPathIsDecodedOnce() async throws {
+        try await withSimulator(SimulatorConfiguration()) { simulator in
+            let id = simulator.submit(action: "MUSIC", model: nil, prompt: "x")
+            let encoded = id.utf8.map { String(format: "%%%02X", $0) }.joined()
+            let found = try await SimulatorClient.send("GET", simulator.baseURL + "/suno/fetch/" + encoded)
+            #expect(found.status == 200)
+            let doubly = encoded.replacingOccurrences(of: "%", with: "%25")
+            let missing = try await SimulatorClient.send("GET", simulator.baseURL + "/suno/fetch/" + doubly)
+            #expect(missing.status == 400)
+        }
+    }
+
     @Test func submitLyricsAnswersTheTaskID() async throws {
         try await withSimulator(SimulatorConfiguration()) { simulator in
             let reply = try await SimulatorClient.send(
                 "POST", simulator.baseURL + "/suno/submit/LYRICS",
-                body: #"{"prompt":"a song about the sea","notify_hook":"https://example.com/hook"}"#)
+                body: #"{"prompt":"a song about the sea","notify_hook":"https://example.com/hook","mv":"chirp-v4"}"#)
             #expect(reply.status == 200)
             let id = try #require(try reply.object()["data"] as? String)
             let item = try #require(try await SimulatorClient.fetch(simulator, ids: [id]).items().first)
@@ -187,7 +201,8 @@ struct SimulatorTests {
     @Test(arguments: [("GET", "/suno/fetch"), ("GET", "/v1/models"), ("POST", "/suno/fetch/abc"), ("GET", "/")])
     func unknownRoutesAre404(method: String, path: String) async throws {
         try await withSimulator(SimulatorConfiguration(apiKey: "secret")) { simulator in
-            let reply = try await SimulatorClient.send(method, simulator.baseURL + path, body: method == "POST" ? "{}" : nil)
+            let reply = try await SimulatorClient.send(
+                method, simulator.baseURL + path, body: method == "POST" ? "{}" : nil)
             #expect(reply.status == 404)
             #expect(reply.header("X-Oneapi-Request-Id")?.isEmpty == false)
             #expect(simulator.stats.count(.other) == 1)
@@ -210,12 +225,16 @@ struct SimulatorTests {
     @Test(arguments: [
         ("sk-secret", nil as String?, 401),
         ("sk-secret", "Bearer wrong", 401),
-        ("sk-secret", "secret", 401),
+        ("sk-secret", "", 401),
+        ("sk-secret", "Bearer ", 401),
+        ("sk-secret", "secret", 200),
         ("sk-secret", "Bearer secret", 200),
         ("sk-secret", "Bearer sk-secret", 200),
         ("secret", "Bearer sk-secret", 200),
-        ("secret", "bearer secret", 200),
+        ("secret", "bearer secret", 401),
+        ("sk-secret", "Bearer sk-secret-7", 200),
     ])
+    /// As new-api: `Bearer ` is optional but case-sensitive, `sk-` is ignored, the key ends at its first `-`.
     func bearerKeyIsChecked(key: String, authorization: String?, status: Int) async throws {
         try await withSimulator(SimulatorConfiguration(apiKey: key)) { simulator in
             let headers = authorization.map { ["Authorization": $0] } ?? [:]
@@ -237,6 +256,22 @@ struct SimulatorTests {
             let ids = (0..<6).map { simulator.submit(action: "MUSIC", model: nil, prompt: "song \($0)") }
             let items = try await SimulatorClient.fetch(simulator, ids: ids.reversed()).items()
             #expect(items.compactMap { $0["task_id"] as? String } == Array(ids.prefix(3)))
+        }
+    }
+
+    @Test func hostileNumbersDoNotTrap() async throws {
+        let clock = ManualClock()
+        clock.advance(by: .nan)
+        clock.advance(by: -5)
+        #expect(clock.now == 1_751_871_000)
+        var configuration = SimulatorConfiguration(timeScale: .infinity, upstreamTimeout: .nan, clock: .manual(clock))
+        configuration.models = [ModelProfile(action: .music, model: nil, timeline: .lyrics(firstPoll: 1...1e300))]
+        try await withSimulator(configuration) { simulator in
+            let id = simulator.submit(action: "MUSIC", model: nil, prompt: "x", backdatedBy: .infinity)
+            simulator.setFault(.slow(seconds: .nan), forNextRequests: 1)
+            let reply = try await SimulatorClient.fetch(simulator, ids: [id])
+            #expect(reply.status == 200)
+            #expect(try reply.items().count == 1)
         }
     }
 

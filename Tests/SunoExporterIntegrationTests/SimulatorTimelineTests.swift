@@ -115,7 +115,10 @@ struct SimulatorTimelineTests {
             let ids = (0..<40).map { simulator.submit(action: "MUSIC", model: nil, prompt: "song \($0)") }
             clock.advance(by: 1_000)
             let items = try await SimulatorClient.fetchAll(simulator, ids: ids)
-            let layouts = Set(try items.values.map { try Self.clips($0).compactMap { $0["status"] as? String }.joined(separator: "+") })
+            let layouts = Set(
+                try items.values.map {
+                    try Self.clips($0).compactMap { $0["status"] as? String }.joined(separator: "+")
+                })
             #expect(layouts == ["complete+error", "error+streaming", "error+error"])
         }
     }
@@ -251,7 +254,8 @@ struct SimulatorTimelineTests {
                 let lyrics = index % 6 == 5
                 ids.append(
                     simulator.submit(
-                        action: lyrics ? "LYRICS" : "MUSIC", model: lyrics ? nil : models[index % 5], prompt: "p\(index)"))
+                        action: lyrics ? "LYRICS" : "MUSIC", model: lyrics ? nil : models[index % 5],
+                        prompt: "p\(index)"))
                 clock.advance(by: 0.37)
             }
             for step in [0.0, 3, 10, 30, 60, 120, 240, 500, 1_000] {
@@ -275,7 +279,10 @@ struct SimulatorTimelineTests {
             let truth = simulator.groundTruth()
             #expect(Set(truth.map(\.plannedEnding)) == Set(PlannedEnding.allCases))
             #expect(truth.filter { $0.plannedEnding != .hang }.allSatisfy { $0.isFinished })
-            #expect(truth.filter(\.isTerminal).allSatisfy { $0.finishTime >= $0.submitTime && $0.finishTime >= $0.startTime })
+            #expect(
+                truth.filter(\.isTerminal).allSatisfy {
+                    $0.finishTime >= $0.submitTime && $0.finishTime >= $0.startTime
+                })
         }
     }
 

@@ -15,7 +15,8 @@ Usage: check_deploy.py [--root=DIR] {compose|dockerfile|systemd|provisioning}
                 named volumes are declared; no privileged container.
   dockerfile    deploy/docker/Dockerfile: at least two FROM stages, a swift:6.3 bookworm
                 builder and a debian:bookworm-slim runtime; the -dev packages in the builder
-                and the runtime libraries in the runtime stage; a release build with
+                (libcurl4-openssl-dev included: a static Foundation links -lcurl) and the
+                runtime libraries in the runtime stage; a release build with
                 --static-swift-stdlib; COPY --from names an earlier stage; the final stage has
                 a non-root USER, EXPOSE 9877, an exec-form ENTRYPOINT, and a HEALTHCHECK on
                 /-/healthy whose tool is installed; apt lists are removed in the same RUN;
@@ -312,7 +313,8 @@ def check_dockerfile(problems: Problems) -> None:
         return pkgs
 
     build_pkgs, runtime_pkgs = installed(builder), installed(final)
-    for pkg in ("libsqlite3-dev", "libmicrohttpd-dev", "zlib1g-dev", "pkg-config"):
+    # libcurl4-openssl-dev: --static-swift-stdlib links FoundationNetworking with -lcurl.
+    for pkg in ("libsqlite3-dev", "libmicrohttpd-dev", "zlib1g-dev", "libcurl4-openssl-dev", "pkg-config"):
         if pkg not in build_pkgs:
             problems.add(DOCKERFILE, f"builder does not install {pkg}")
     for pkg in ("libsqlite3-0", "libmicrohttpd12", "zlib1g", "libcurl4", "ca-certificates"):

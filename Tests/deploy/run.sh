@@ -96,7 +96,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
     check "systemd-analyze verify deploy/systemd/suno-exporter.service" \
         sh -c 'out=$(systemd-analyze verify "$1" 2>&1); printf "%s\n" "$out"; [ -z "$out" ]' sh "$tmp/suno-exporter.service"
     if systemd-analyze security --help 2>/dev/null | grep -q -- '--offline'; then
-        # Exposure 0.0 (locked down) to 10.0 (unprotected); the unit scores about 1.2.
+        # Exposure 0.0 (locked down) to 10.0 (unprotected); the unit scores 1.1.
         check "systemd-analyze security: exposure at most 2.0" \
             systemd-analyze security --offline=yes --threshold=20 "$tmp/suno-exporter.service"
     else

@@ -18,8 +18,13 @@ indirect enum APIJSON: Sendable, Equatable {
     }
 
     /// An object from `(name, value)` pairs, keeping their order.
-    static func object(_ members: KeyValuePairs<String, APIJSON>) -> APIJSON {
-        .object(members.map { Member(name: $0.key, value: $0.value) })
+    static func object(_ pairs: KeyValuePairs<String, APIJSON>) -> APIJSON {
+        .object(members(pairs))
+    }
+
+    /// Object members from `(name, value)` pairs, keeping their order.
+    static func members(_ pairs: KeyValuePairs<String, APIJSON>) -> [Member] {
+        pairs.map { Member(name: $0.key, value: $0.value) }
     }
 
     /// A string, or `null` when nil.

@@ -121,10 +121,9 @@ public final class Collector: Sendable {
     /// Applies a notify-hook callback like a poll result; an unknown id is registered first (source `hook`).
     public func ingestHook(_ observation: TaskObservation) throws {
         let now = clock()
-        if try store.task(id: observation.taskID) == nil {
-            let action = TaskAction(parsing: observation.action) ?? .music
-            try store.register([Registration(id: observation.taskID, action: action)], source: "hook", now: now)
-        }
+        // Registering a known id is a no-op (and does not count), so no separate lookup is needed.
+        let action = TaskAction(parsing: observation.action) ?? .music
+        try store.register([Registration(id: observation.taskID, action: action)], source: "hook", now: now)
         try store.update(ids: [observation.taskID]) { current in
             self.apply(observations: [observation.taskID: observation], to: current, now: now, isPoll: false).commit
         }

@@ -23,7 +23,7 @@ struct DemoService: Service {
                 logger.error("demo registration failed", metadata: ["error": "\(error)"])
             }
         }
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await workload.run()
         }
     }

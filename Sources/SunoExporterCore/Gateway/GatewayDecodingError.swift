@@ -3,7 +3,8 @@
 public struct GatewayDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String
     /// The gateway's own error code when the answer was well-formed but reported a failure
-    /// (`"task_not_exist"`, `"fail_to_fetch_task"`, an OpenAI-envelope code, …); nil when the body itself was bad.
+    /// (`"task_not_exist"`, `"fail_to_fetch_task"`, an OpenAI-envelope code, …), "" when the error envelope
+    /// carried no code; nil when the body itself was bad (not JSON, truncated, wrong shape).
     public var gatewayCode: String?
 
     public init(_ description: String, gatewayCode: String? = nil) {

@@ -201,7 +201,8 @@ struct JSONScanner {
         skipWhitespace()
         guard index < count else { throw truncated() }
         guard byte(index) != closing else {
-            throw failure(closing == UInt8(ascii: "}") ? "expected a member name after ','" : "expected a value after ','")
+            throw failure(
+                closing == UInt8(ascii: "}") ? "expected a member name after ','" : "expected a value after ','")
         }
         return true
     }

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import SunoUpstream
 import SunoExporterApp
 import SunoExporterCore
 import SunoSimulator
@@ -15,7 +17,8 @@ final class CollectorHarness {
 
     init(
         models: [ModelProfile], settings: CollectorSettings = CollectorSettings(batchSize: 7, concurrency: 2),
-        seed: UInt64 = 42, startServer: Bool = true
+        seed: UInt64 = 42, startServer: Bool = true, gatewayKey: String? = nil, exporterKey: String? = nil,
+        logger: Logger = quietLogger
     ) throws {
         scratch = try ScratchDirectory()
         let clock = ManualClock(now: 1_780_000_000)
@@ -23,13 +26,16 @@ final class CollectorHarness {
         var simulatorConfiguration = SimulatorConfiguration(
             models: models, seed: seed, clock: .manual(clock))
         simulatorConfiguration.clipExtraFields = true
+        simulatorConfiguration.apiKey = gatewayKey
         simulator = SunoSimulator(configuration: simulatorConfiguration, logger: quietLogger)
         try simulator.start()
         let configuration = ServeConfiguration(
             listen: ListenAddress(host: "127.0.0.1", port: 0), storagePath: scratch.path("exporter.db"),
-            requestTimeout: 5, collector: settings)
+            requestTimeout: 1, collector: settings)
+        var withKey = configuration
+        withKey.apiKey = exporterKey.map(APIKey.init)
         assembly = try ExporterApp.assemble(
-            configuration, baseURL: simulator.baseURL, logger: quietLogger, clock: { clock.now })
+            withKey, baseURL: simulator.baseURL, logger: logger, clock: { clock.now })
         if startServer {
             let port = try assembly.server.start()
             metricsURL = "http://127.0.0.1:\(port)/metrics"
