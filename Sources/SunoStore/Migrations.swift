@@ -47,10 +47,13 @@ enum Migrations {
             PRIMARY KEY (kind, action, model, label, slot)
         ) STRICT, WITHOUT ROWID;
         CREATE TABLE finish_minutes (
-            minute INTEGER PRIMARY KEY,
+            minute INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            model TEXT NOT NULL,
             finished INTEGER NOT NULL,
-            failures INTEGER NOT NULL
-        ) STRICT;
+            failures INTEGER NOT NULL,
+            PRIMARY KEY (minute, action, model)
+        ) STRICT, WITHOUT ROWID;
         CREATE TABLE models (
             position INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE

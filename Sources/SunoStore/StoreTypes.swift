@@ -34,8 +34,8 @@ public struct BatchCommit: Sendable {
     public var polledAt: Double = 0
     public var history: [(taskID: String, entry: HistoryEntry)] = []
     public var deltas = AggregateDeltas()
-    /// Finishes to add to the failure-ratio rollup, by minute (Unix seconds / 60).
-    public var finishMinutes: [Int64: (finished: Int, failures: Int)] = [:]
+    /// Finishes to add to the failure-ratio rollup, by minute (Unix seconds / 60), action and model label.
+    public var finishMinutes: [FinishMinute: (finished: Int, failures: Int)] = [:]
     /// Models admitted to the label set while processing this batch.
     public var newModels: [String] = []
 
@@ -61,5 +61,18 @@ public struct TaskFilter: Sendable, Equatable {
         self.model = model
         self.limit = limit
         self.offset = offset
+    }
+}
+
+/// One row of the failure-ratio rollup: finishes of one minute for one action and model label.
+public struct FinishMinute: Sendable, Hashable {
+    public var minute: Int64
+    public var action: String
+    public var model: String
+
+    public init(minute: Int64, action: String, model: String) {
+        self.minute = minute
+        self.action = action
+        self.model = model
     }
 }

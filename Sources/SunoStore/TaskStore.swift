@@ -141,12 +141,13 @@ public final class TaskStore: Sendable {
         if !batch.finishMinutes.isEmpty {
             let rollup = try db.statement(
                 """
-                INSERT INTO finish_minutes (minute, finished, failures) VALUES (?1, ?2, ?3)
-                ON CONFLICT(minute) DO UPDATE SET finished = finished + excluded.finished,
+                INSERT INTO finish_minutes (minute, action, model, finished, failures) VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT(minute, action, model) DO UPDATE SET finished = finished + excluded.finished,
                     failures = failures + excluded.failures
                 """)
-            for (minute, counts) in batch.finishMinutes {
-                rollup.bind(1, minute).bind(2, counts.finished).bind(3, counts.failures)
+            for (key, counts) in batch.finishMinutes {
+                rollup.bind(1, key.minute).bind(2, key.action).bind(3, key.model).bind(4, counts.finished)
+                    .bind(5, counts.failures)
                 try rollup.run()
             }
         }
@@ -228,15 +229,24 @@ public final class TaskStore: Sendable {
         }
     }
 
-    /// (failures, finished) over the last `window` seconds, from the per-minute rollup.
-    public func finishCounts(since: Double) throws -> (failures: Int, finished: Int) {
+    /// Failures and finishes since `since` per action and model label, from the per-minute rollup
+    /// (at most 1440 minutes × labels rows, whatever the history holds).
+    public func finishCounts(since: Double, window: String) throws -> [FailureWindow] {
         try withConnection { db in
             let select = try db.statement(
-                "SELECT COALESCE(SUM(failures), 0), COALESCE(SUM(finished), 0) FROM finish_minutes WHERE minute >= ?1")
+                """
+                SELECT action, model, SUM(failures), SUM(finished) FROM finish_minutes
+                WHERE minute >= ?1 GROUP BY action, model
+                """)
             select.bind(1, Int64((since / 60).rounded(.down)))
-            var result = (failures: 0, finished: 0)
-            try select.forEachRow { result = (Int($0.int(0)), Int($0.int(1))) }
-            return result
+            var windows: [FailureWindow] = []
+            try select.forEachRow { row in
+                windows.append(
+                    FailureWindow(
+                        name: window, action: row.string(0) ?? "", model: row.string(1) ?? "", failures: Int(row.int(2)),
+                        finished: Int(row.int(3))))
+            }
+            return windows
         }
     }
 

@@ -18,7 +18,7 @@ struct TasksCommand: ParsableCommand {
             do {
                 return try TaskStore(path: storagePath)
             } catch {
-                throw ValidationError("cannot open store \(storagePath): \(error)")
+                throw TasksCommandError("cannot open store \(storagePath): \(error)")
             }
         }
     }
@@ -111,7 +111,7 @@ struct TasksCommand: ParsableCommand {
         func run() throws {
             let opened = try store.open()
             guard let task = try opened.task(id: id) else {
-                throw ValidationError("no such task: \(id)")
+                throw TasksCommandError("no such task: \(id)")
             }
             print(TaskTable.detail(task, history: try opened.history(id: id)), terminator: "")
         }
@@ -124,10 +124,17 @@ struct TasksCommand: ParsableCommand {
 
         func run() throws {
             let opened = try store.open()
-            var forgotten = 0
-            for id in ids where try opened.forget(id: id) { forgotten += 1 }
-            print("forgot \(forgotten), unknown \(ids.count - forgotten)")
-            if forgotten < ids.count { throw ExitCode(1) }
+            var unknown: [String] = []
+            for id in ids where try !opened.forget(id: id) { unknown.append(id) }
+            print("forgot \(ids.count - unknown.count), unknown \(unknown.count)")
+            if !unknown.isEmpty { throw TasksCommandError("no such task: \(unknown.joined(separator: ", "))") }
         }
     }
+}
+
+/// A failure of a `tasks` subcommand that is not a usage error: printed as one line, exit status 1
+/// (ArgumentParser reserves 64 for usage errors such as a bad flag value).
+struct TasksCommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -8,7 +8,7 @@ import Testing
     static let token = "s3cret-token-Zx9"
 
     @Test func withATokenWritesNeedIt() async throws {
-        try await withAPIServer(apiToken: Self.token) { server in
+        try await withAPIServer(apiToken: Self.token) { server async throws in
             let body = ["ids": ["w-1"]]
             let missing = try await APIClient.send("POST", server.tasksURL, json: body)
             #expect(missing.status == 401)
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func withATokenReadsStayOpen() async throws {
-        try await withAPIServer(apiToken: Self.token) { server in
+        try await withAPIServer(apiToken: Self.token) { server async throws in
             #expect(try await APIClient.send("GET", server.tasksURL).status == 200)
             #expect(try await APIClient.send("GET", server.taskURL("none")).status == 404)
             #expect(try await APIClient.send("GET", server.baseURL + "/metrics").status == 200)
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func hookTakesTheTokenFromTheHeaderOrTheQuery() async throws {
-        try await withAPIServer(apiToken: Self.token) { server in
+        try await withAPIServer(apiToken: Self.token) { server async throws in
             let item = taskItem("h-1", status: "QUEUED", submit: Int64(Date().timeIntervalSince1970))
             #expect(try await APIClient.send("POST", server.hookURL, json: item).status == 401)
             #expect(try await APIClient.send("POST", server.hookURL + "?token=wrong", json: item).status == 401)
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func withATokenLoopbackIsNotEnough() async throws {
-        try await withAPIServer(apiToken: Self.token) { server in
+        try await withAPIServer(apiToken: Self.token) { server async throws in
             let api = TaskAPI(store: server.store, collector: server.assembly.collector, apiToken: Self.token)
             let request = HTTPRequest(
                 method: "POST", path: "/api/v1/tasks", body: Array("{\"ids\":[\"x\"]}".utf8), isFromLoopback: true)
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func withoutATokenOnlyLoopbackClientsMayWrite() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let api = TaskAPI(store: server.store, collector: server.assembly.collector, apiToken: nil)
             let body = Array("{\"ids\":[\"r-1\"]}".utf8)
             let hook = Array("{\"task_id\":\"r-2\",\"action\":\"MUSIC\",\"status\":\"QUEUED\",\"submit_time\":1800000000}".utf8)
@@ -112,7 +112,7 @@ import Testing
     }
 
     @Test func withoutATokenCrossSiteBrowserWritesAreRefused() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let body = ["ids": ["o-1"]]
             let evil = try await APIClient.send(
                 "POST", server.tasksURL, json: body, headers: ["Origin": "https://evil.example"])
@@ -129,7 +129,7 @@ import Testing
     }
 
     @Test func errorsComeInOrderPathMethodAuthBody() async throws {
-        try await withAPIServer(apiToken: Self.token) { server in
+        try await withAPIServer(apiToken: Self.token) { server async throws in
             // Unknown path beats auth; a wrong method beats auth; auth beats a bad body.
             #expect(try await APIClient.send("POST", server.baseURL + "/api/v1/nope", text: "x").status == 404)
             #expect(try await APIClient.send("PUT", server.tasksURL, text: "x").status == 405)

@@ -9,7 +9,7 @@ import Testing
 /// `POST /api/v1/hooks/suno`: the gateway's notify_hook callbacks, applied like a poll result.
 @Suite struct TaskAPIHookTests {
     @Test func hookRegistersAnUnknownId() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let now = Int64(Date().timeIntervalSince1970)
             let reply = try await APIClient.send(
                 "POST", server.hookURL,
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func hookFinishesAKnownIdThroughTheEnvelope() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             _ = try await APIClient.send("POST", server.tasksURL, json: ["ids": ["hook-known"], "model": "chirp-v4"])
             let now = Int64(Date().timeIntervalSince1970)
             let envelope: [String: Any] = [
@@ -73,7 +73,7 @@ import Testing
         ("{\"task_id\": \"\(String(repeating: "h", count: 192))\", \"status\": \"QUEUED\"}", 422, "longer than 191"),
     ] as [(String, Int, String)])
     func badHookBodiesAreRejected(body: String, status: Int, message: String) async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let reply = try await APIClient.send("POST", server.hookURL, text: body)
             #expect(reply.status == status, "\(body): \(reply.text)")
             #expect(reply.errorMessage?.contains(message) == true, "\(body): \(reply.text)")
@@ -90,7 +90,7 @@ import Testing
         try simulator.start()
         defer { simulator.stop() }
         let id = simulator.submit(action: "MUSIC", model: "chirp-v4", prompt: "a calm song")
-        try await withAPIServer(gatewayURL: simulator.baseURL) { server in
+        try await withAPIServer(gatewayURL: simulator.baseURL) { server async throws in
             let submitted = try #require(simulator.groundTruth().first { $0.id == id })
             let hook = try await APIClient.send(
                 "POST", server.hookURL, json: taskItem(id, status: "QUEUED", submit: submitted.submitTime))

@@ -4,6 +4,7 @@ import SunoExporterApp
 import SunoExporterCore
 import SunoStore
 import SunoUpstream
+import Synchronization
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -128,13 +129,13 @@ final class APITestServer: Sendable {
 }
 
 /// Runs `body` against a fresh server and always stops it and deletes its files.
-func withAPIServer<T>(
+func withAPIServer(
     apiToken: String? = nil, apiKey: APIKey? = nil, gatewayURL: String = APITestServer.deadGateway,
-    collector: CollectorSettings = CollectorSettings(), _ body: (APITestServer) async throws -> T
-) async throws -> T {
+    collector: CollectorSettings = CollectorSettings(), _ body: (APITestServer) async throws -> Void
+) async throws {
     let server = try APITestServer(apiToken: apiToken, apiKey: apiKey, gatewayURL: gatewayURL, collector: collector)
     defer { server.stop() }
-    return try await body(server)
+    try await body(server)
 }
 
 /// A gateway task item, as the fetch answer and the notify_hook body carry it.
@@ -155,4 +156,73 @@ func taskItem(
 /// The integer value of a JSON number.
 func jsonInt(_ value: Any?) -> Int? {
     (value as? NSNumber)?.intValue
+}
+
+/// A flag shared with concurrent tasks.
+final class APITestFlag: Sendable {
+    private let value: Atomic<Bool>
+    init(_ initial: Bool) { value = Atomic(initial) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func clear() { value.store(false, ordering: .releasing) }
+}
+
+/// Values appended by concurrent tasks.
+final class APITestLog<Value: Sendable>: Sendable {
+    private let values = Mutex<[Value]>([])
+    func append(_ value: Value) { values.withLock { $0.append(value) } }
+    var all: [Value] { values.withLock { $0 } }
+}
+
+/// What a finished child process left behind.
+struct ProcessRun: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `executable` and waits for it without blocking a thread; it is terminated after `timeout`
+/// seconds. Output goes through temporary files, so a chatty child can never block on a full pipe.
+func runProcess(
+    _ executable: URL, _ arguments: [String], stdin: String? = nil, timeout: Double = 60
+) async throws -> ProcessRun {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("suno-proc-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let outURL = directory.appendingPathComponent("out")
+    let errURL = directory.appendingPathComponent("err")
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let out = try FileHandle(forWritingTo: outURL)
+    let err = try FileHandle(forWritingTo: errURL)
+    defer {
+        try? out.close()
+        try? err.close()
+    }
+
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.standardOutput = out
+    process.standardError = err
+    let input = Pipe()
+    process.standardInput = input
+    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        do {
+            try process.run()
+        } catch {
+            process.terminationHandler = nil
+            continuation.resume(throwing: error)
+            return
+        }
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+            // Only the child started here, by its own handle.
+            if process.isRunning { process.terminate() }
+        }
+    }
+    return ProcessRun(
+        status: status, stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+        stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
 }

@@ -11,7 +11,7 @@ import Testing
     ]
 
     @Test func registerAnswers202WithAcceptedAndDuplicates() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let first = try await APIClient.send(
                 "POST", server.tasksURL,
                 json: ["ids": ["t-1", "t-2", "t-3"], "action": "MUSIC", "model": "chirp-v4", "labels": ["team": "x"]])
@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func listReturnsTheTaskShapeOfTheDesign() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             _ = try await APIClient.send(
                 "POST", server.tasksURL, json: ["ids": ["l-1"], "action": "lyrics", "labels": ["team": "words"]])
             let reply = try await APIClient.send("GET", server.tasksURL)
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func listPagesWithLimitAndOffset() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let ids = (0..<25).map { String(format: "p-%02d", $0) }
             #expect(try await APIClient.send("POST", server.tasksURL, json: ["ids": ids]).status == 202)
             var seen: [String] = []
@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func listFiltersByStatusActionAndModel() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             _ = try await APIClient.send(
                 "POST", server.tasksURL, json: ["ids": ["m-1", "m-2"], "action": "MUSIC", "model": "chirp-v4"])
             _ = try await APIClient.send("POST", server.tasksURL, json: ["ids": ["m-3"], "action": "MUSIC", "model": "chirp-crow"])
@@ -126,7 +126,7 @@ import Testing
         "?offset=-1", "?offset=x", "?offset=99999999999999999999",
     ])
     func badListQueriesAre400(query: String) async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let reply = try await APIClient.send("GET", server.tasksURL + query)
             #expect(reply.status == 400, "\(query): \(reply.text)")
             #expect(reply.header("content-type") == "application/json")
@@ -135,7 +135,7 @@ import Testing
     }
 
     @Test func showReturnsTheTaskWithItsHistory() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             _ = try await APIClient.send("POST", server.tasksURL, json: ["ids": ["s-1"], "model": "chirp-v4"])
             let now = Int64(Date().timeIntervalSince1970)
             for item in [
@@ -163,7 +163,7 @@ import Testing
     }
 
     @Test func unknownTaskIs404Json() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let reply = try await APIClient.send("GET", server.taskURL("nope"))
             #expect(reply.status == 404)
             #expect(reply.header("content-type") == "application/json")
@@ -172,7 +172,7 @@ import Testing
     }
 
     @Test func idsWithReservedCharactersRoundTripPercentEncoded() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             // `/` and `%` are legal in an id; the server sees the decoded path and must not decode twice.
             let ids = ["team/a%41b", "ü-é?x=1#frag", "a+b&c"]
             #expect(try await APIClient.send("POST", server.tasksURL, json: ["ids": ids]).status == 202)
@@ -188,7 +188,7 @@ import Testing
     }
 
     @Test func deleteForgetsTheTask() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             _ = try await APIClient.send("POST", server.tasksURL, json: ["ids": ["d-1", "d-2"]])
             let deleted = try await APIClient.send("DELETE", server.taskURL("d-1"))
             #expect(deleted.status == 204)
@@ -206,7 +206,7 @@ import Testing
     }
 
     @Test func wrongMethodIs405WithAllow() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             for (method, url, allow) in [
                 ("PUT", server.tasksURL, "GET, HEAD, POST"), ("DELETE", server.tasksURL, "GET, HEAD, POST"),
                 ("PATCH", server.tasksURL, "GET, HEAD, POST"), ("POST", server.taskURL("x"), "GET, HEAD, DELETE"),
@@ -223,7 +223,7 @@ import Testing
 
     @Test(arguments: ["/api/v1/task", "/api/v2/tasks", "/api/v1/tasks/", "/api/v1/hooks", "/api/v1/hooks/suno/x", "/api"])
     func unknownPathIs404Json(path: String) async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let reply = try await APIClient.send("GET", server.baseURL + path)
             #expect(reply.status == 404, "\(path)")
             #expect(reply.header("content-type") == "application/json")
@@ -232,7 +232,7 @@ import Testing
     }
 
     @Test func bodyIsParsedAsJSONWhateverTheContentType() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             for (index, contentType) in [
                 "text/plain", "application/x-www-form-urlencoded", "application/json; charset=utf-8", nil,
             ].enumerated() {

@@ -48,7 +48,7 @@ import Testing
 
     @Test(arguments: badBodies)
     func badBodyIsRejectedAndNothingIsStored(_ bad: BadBody) async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let reply = try await APIClient.send("POST", server.tasksURL, text: bad.body)
             #expect(reply.status == bad.status, "\(bad.name): \(reply.text)")
             #expect(reply.header("content-type") == "application/json")
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func invalidUTF8Is400() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let body = Data("{\"ids\": [\"a".utf8) + Data([0xff, 0xfe]) + Data("\"]}".utf8)
             let reply = try await APIClient.send("POST", server.tasksURL, body: body)
             #expect(reply.status == 400, "\(reply.text)")
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func oneBadIdRejectsTheWholeBatch() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let ids = (0..<999).map { "good-\($0)" } + [Self.longID]
             let reply = try await APIClient.send("POST", server.tasksURL, json: ["ids": ids])
             #expect(reply.status == 422)
@@ -80,7 +80,7 @@ import Testing
     }
 
     @Test func exactlyOneThousandIdsAreAccepted() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let ids = (0..<1000).map { "k-\($0)" }
             let reply = try await APIClient.send("POST", server.tasksURL, json: ["ids": ids])
             #expect(reply.status == 202)
@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func longestValidIdIsAccepted() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let id = String(repeating: "é", count: 191)
             #expect(try await APIClient.send("POST", server.tasksURL, json: ["ids": [id]]).status == 202)
             #expect(try await APIClient.send("GET", server.taskURL(id)).status == 200)
@@ -98,7 +98,7 @@ import Testing
     }
 
     @Test func oversizedBodyIs413() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             // Valid JSON just above 1 MiB: the size alone is the problem.
             let padding = String(repeating: " ", count: 1 << 20)
             let reply = try await APIClient.send("POST", server.tasksURL, text: "{\"ids\": [\"big\"]}" + padding)
@@ -111,7 +111,7 @@ import Testing
     }
 
     @Test func unknownMembersAreIgnoredAndNullsMeanAbsent() async throws {
-        try await withAPIServer { server in
+        try await withAPIServer { server async throws in
             let reply = try await APIClient.send(
                 "POST", server.tasksURL,
                 text: "{\"ids\": [\"u-1\"], \"action\": null, \"model\": null, \"labels\": null, \"extra\": {\"x\": [1]}}")

@@ -77,7 +77,7 @@ struct TaskStoreTests {
             batch.polledUnchanged = ["b"]
             batch.history = [("a", HistoryEntry(status: "SUCCESS", progress: "100%", failReason: "", observedAt: 200))]
             batch.deltas.record(.finished(outcome: .success, seconds: 42, reason: nil), action: .music, model: "chirp-v4", taskID: "a", now: 200)
-            batch.finishMinutes = [3: (1, 0)]
+            batch.finishMinutes = [FinishMinute(minute: 3, action: "MUSIC", model: "chirp-v4"): (1, 0)]
             batch.newModels = ["chirp-v4"]
             return batch
         }
@@ -87,7 +87,9 @@ struct TaskStoreTests {
         #expect(try store.history(id: "a").map(\.status) == ["SUCCESS"])
         #expect(try store.activeTasks().map(\.id) == ["b"])
         #expect(try store.admittedModels() == ["chirp-v4"])
-        #expect(try store.finishCounts(since: 0) == (failures: 0, finished: 1))
+        #expect(
+            try store.finishCounts(since: 0, window: "1h")
+                == [FailureWindow(name: "1h", action: "MUSIC", model: "chirp-v4", failures: 0, finished: 1)])
         let cells = try store.aggregates()
         #expect(cells[AggregateCell(kind: .finished, action: "MUSIC", model: "chirp-v4", label: "success")] == 1)
         #expect(cells[AggregateCell(kind: .duration, action: "MUSIC", model: "chirp-v4", label: "success", slot: AggregateCell.sumSlot)] == 42)
@@ -119,7 +121,7 @@ struct TaskStoreTests {
             batch.changed = [old]
             batch.history = [("old", HistoryEntry(status: "FAILURE", progress: "100%", failReason: "x", observedAt: 1_000))]
             batch.deltas.record(.finished(outcome: .failure, seconds: 5, reason: .other), action: .music, model: "m", taskID: "old", now: 1_000)
-            batch.finishMinutes = [16: (1, 1)]
+            batch.finishMinutes = [FinishMinute(minute: 16, action: "MUSIC", model: "m"): (1, 1)]
             return batch
         }
         let before = try store.aggregates()
@@ -129,7 +131,7 @@ struct TaskStoreTests {
         #expect(try store.history(id: "old").isEmpty)
         #expect(try store.task(id: "active") != nil)
         #expect(try store.aggregates() == before)
-        #expect(try store.finishCounts(since: 0).finished == 0)
+        #expect(try store.finishCounts(since: 0, window: "24h").isEmpty)
     }
 
     @Test func forgetRemovesTaskAndHistoryButNotCounters() throws {

@@ -243,11 +243,11 @@ public final class Collector: Sendable {
                 applied.commit.deltas.record(event, action: task.action, model: label, taskID: task.id, now: now)
                 if case .finished(let outcome, _, _) = event {
                     applied.finished += 1
-                    let minute = Int64((now / 60).rounded(.down))
-                    var counts = applied.commit.finishMinutes[minute] ?? (0, 0)
+                    let key = FinishMinute(minute: Int64((now / 60).rounded(.down)), action: task.action.rawValue, model: label)
+                    var counts = applied.commit.finishMinutes[key] ?? (0, 0)
                     counts.finished += 1
                     if outcome == .failure { counts.failures += 1 }
-                    applied.commit.finishMinutes[minute] = counts
+                    applied.commit.finishMinutes[key] = counts
                 }
             }
         }

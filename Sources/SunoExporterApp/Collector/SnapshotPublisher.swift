@@ -35,9 +35,8 @@ public final class SnapshotPublisher: Sendable {
     public func families(now: Double) throws -> [MetricFamily] {
         let aggregates = try store.aggregates()
         let groups = try store.activeGroups(now: now, policy: policy)
-        let windows = try MetricsCatalogue.failureWindows.map { window in
-            let counts = try store.finishCounts(since: now - window.seconds)
-            return FailureWindow(name: window.name, failures: counts.failures, finished: counts.finished)
+        let windows = try MetricsCatalogue.failureWindows.flatMap { window in
+            try store.finishCounts(since: now - window.seconds, window: window.name)
         }
         let input = CatalogueInput(
             aggregates: aggregates,

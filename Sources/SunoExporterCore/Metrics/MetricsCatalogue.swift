@@ -109,10 +109,19 @@ public enum MetricsCatalogue {
         }
 
         let outcomes = TaskOutcome.allCases.map(\.rawValue)
-        let ratios = input.failureWindows.map { window in
-            Series(
-                [Label("window", window.name)],
-                window.finished == 0 ? .nan : Double(window.failures) / Double(window.finished))
+        var windowCounts: [String: (failures: Int, finished: Int)] = [:]
+        for window in input.failureWindows {
+            let key = "\(window.name)\u{0}\(window.action)\u{0}\(window.model)"
+            let known = windowCounts[key] ?? (0, 0)
+            windowCounts[key] = (known.failures + window.failures, known.finished + window.finished)
+        }
+        let ratios = failureWindows.flatMap { window in
+            pairs.map { pair in
+                let counts = windowCounts["\(window.name)\u{0}\(pair.action)\u{0}\(pair.model)"] ?? (0, 0)
+                return Series(
+                    [Label("action", pair.action), Label("model", pair.model), Label("window", window.name)],
+                    counts.finished == 0 ? .nan : Double(counts.failures) / Double(counts.finished))
+            }
         }
         let registered = registrationSources.map { source in
             Series([Label("source", source)], input.aggregates[AggregateCell(kind: .registered, label: source)] ?? 0)

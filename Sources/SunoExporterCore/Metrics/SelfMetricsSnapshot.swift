@@ -42,13 +42,17 @@ public struct BuildInfo: Sendable, Equatable {
     }
 }
 
-/// The failure ratio inputs of one window.
+/// The failure ratio inputs of one window, for one action and model label.
 public struct FailureWindow: Sendable, Equatable {
     public var name: String
+    public var action: String
+    public var model: String
     public var failures: Int
     public var finished: Int
-    public init(name: String, failures: Int, finished: Int) {
+    public init(name: String, action: String, model: String, failures: Int, finished: Int) {
         self.name = name
+        self.action = action
+        self.model = model
         self.failures = failures
         self.finished = finished
     }
