@@ -49,6 +49,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `make bench`: release-built benchmarks with their yardsticks (see README, Benchmarks).
+        .executableTarget(
+            name: "suno-bench",
+            dependencies: [
+                "SunoExporterApp", "SunoExporterCore", "SunoStore", "SunoHTTP", "SunoUpstream", "SunoSimulator", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "SunoExporterCoreTests",
             dependencies: ["SunoExporterCore"],

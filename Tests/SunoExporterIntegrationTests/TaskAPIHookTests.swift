@@ -68,7 +68,7 @@ import Testing
         ("{\"task_id\": 12, \"status\": \"SUCCESS\"}", 422, "not a task item"),
         ("{\"code\": \"task_not_exist\", \"message\": \"task_not_exist\", \"data\": null}", 422, "task_not_exist"),
         ("{\"code\": \"success\", \"data\": null}", 422, "not a task item"),
-        ("{\"task_id\": \"\", \"status\": \"SUCCESS\"}", 422, "task id is empty"),
+        ("{\"task_id\": \"\", \"status\": \"SUCCESS\"}", 422, "task_id"),
         ("{\"task_id\": \"a\\u0001b\", \"status\": \"SUCCESS\"}", 422, "control"),
         ("{\"task_id\": \"\(String(repeating: "h", count: 192))\", \"status\": \"QUEUED\"}", 422, "longer than 191"),
     ] as [(String, Int, String)])

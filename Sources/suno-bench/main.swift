@@ -1,0 +1,2 @@
+// Placeholder: the benchmark harness lands here.
+print("suno-bench")
