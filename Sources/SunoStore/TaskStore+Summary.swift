@@ -47,7 +47,8 @@ extension TaskStore {
     ///
     /// Cheap at any history size: the two `tasks` queries scan only unfinished rows through the
     /// partial index `tasks_active`, and the totals are a primary-key range of `aggregates`.
-    public func watchListSummary(now: Double, policy: LifecyclePolicy, stuckLimit: Int = 25) throws -> WatchListSummary {
+    public func watchListSummary(now: Double, policy: LifecyclePolicy, stuckLimit: Int = 25) throws -> WatchListSummary
+    {
         let since = "(CASE WHEN submit_time > 0 THEN submit_time ELSE first_seen END)"
         let isStuck = "?1 - \(since) > (CASE action WHEN 'LYRICS' THEN ?3 ELSE ?2 END)"
         let music = policy.stuckThreshold(for: .music)

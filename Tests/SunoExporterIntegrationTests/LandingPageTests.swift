@@ -21,7 +21,8 @@ import Testing
                     Registration(id: hostileID, action: .music, model: hostileModel),
                     Registration(id: "old-lyrics", action: .lyrics),
                 ], source: "api", now: now - 3_700)
-            _ = try server.store.register([Registration(id: "fresh", action: .music, model: "chirp-v4")], source: "api", now: now)
+            _ = try server.store.register(
+                [Registration(id: "fresh", action: .music, model: "chirp-v4")], source: "api", now: now)
             let finished = try await APIClient.send(
                 "POST", server.hookURL,
                 json: taskItem(
@@ -50,7 +51,9 @@ import Testing
             #expect(html.contains("<span class=\"value\">2</span><span class=\"label\">stuck</span>"))
             #expect(html.contains("<span class=\"value\">1</span><span class=\"label\">success</span>"))
             // Stuck tasks: id, action, model, age; the fresh one is not listed.
-            #expect(html.contains(">old-lyrics</a></td><td>LYRICS</td><td>unknown</td><td>NOT_START</td><td class=\"num\">1h1m"))
+            #expect(
+                html.contains(
+                    ">old-lyrics</a></td><td>LYRICS</td><td>unknown</td><td>NOT_START</td><td class=\"num\">1h1m"))
             #expect(!html.contains(">fresh</a>"))
             // Configuration summary, without the key or the token.
             #expect(html.contains("<th>gateway key</th><td>set (hidden)</td>"))

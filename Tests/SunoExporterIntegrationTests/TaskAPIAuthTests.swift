@@ -16,10 +16,12 @@ import Testing
             #expect(missing.errorMessage?.contains("missing bearer token") == true)
 
             for wrong in [
-                "Bearer nope", "Bearer \(Self.token)x", "Bearer \(Self.token.dropLast())", "Bearer ", "Basic \(Self.token)",
+                "Bearer nope", "Bearer \(Self.token)x", "Bearer \(Self.token.dropLast())", "Bearer ",
+                "Basic \(Self.token)",
                 Self.token, "Bearer  \(Self.token.uppercased())",
             ] {
-                let reply = try await APIClient.send("POST", server.tasksURL, json: body, headers: ["Authorization": wrong])
+                let reply = try await APIClient.send(
+                    "POST", server.tasksURL, json: body, headers: ["Authorization": wrong])
                 #expect(reply.status == 401, "\(wrong)")
                 #expect(reply.header("www-authenticate")?.hasPrefix("Bearer realm=\"suno-exporter\"") == true)
                 #expect(reply.header("www-authenticate")?.contains("invalid_token") == true, "\(wrong)")
@@ -31,7 +33,8 @@ import Testing
             #expect(queryToken.status == 401)
 
             for good in ["Bearer \(Self.token)", "bearer \(Self.token)", "BEARER  \(Self.token) "] {
-                let reply = try await APIClient.send("POST", server.tasksURL, json: body, headers: ["Authorization": good])
+                let reply = try await APIClient.send(
+                    "POST", server.tasksURL, json: body, headers: ["Authorization": good])
                 #expect(reply.status == 202, "\(good): \(reply.text)")
             }
             #expect(try server.store.counts().tasks == 1)
@@ -84,9 +87,11 @@ import Testing
         try await withAPIServer { server async throws in
             let api = TaskAPI(store: server.store, collector: server.assembly.collector, apiToken: nil)
             let body = Array("{\"ids\":[\"r-1\"]}".utf8)
-            let hook = Array("{\"task_id\":\"r-2\",\"action\":\"MUSIC\",\"status\":\"QUEUED\",\"submit_time\":1800000000}".utf8)
+            let hook = Array(
+                "{\"task_id\":\"r-2\",\"action\":\"MUSIC\",\"status\":\"QUEUED\",\"submit_time\":1800000000}".utf8)
             for (method, path, payload) in [
-                ("POST", "/api/v1/tasks", body), ("DELETE", "/api/v1/tasks/r-1", []), ("POST", "/api/v1/hooks/suno", hook),
+                ("POST", "/api/v1/tasks", body), ("DELETE", "/api/v1/tasks/r-1", []),
+                ("POST", "/api/v1/hooks/suno", hook),
             ] {
                 let remote = api.handle(HTTPRequest(method: method, path: path, body: payload, isFromLoopback: false))
                 #expect(remote.status == 403, "\(method) \(path)")

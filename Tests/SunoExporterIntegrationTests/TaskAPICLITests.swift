@@ -10,7 +10,8 @@ import Testing
 @Suite struct TaskAPICLITests {
     /// The `suno-exporter` binary beside the test bundle (both live in the build products directory).
     static func binary() throws -> URL {
-        let products = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let candidates = [
@@ -29,7 +30,8 @@ import Testing
 
     /// A temporary database path, removed (with its WAL files) after `body`.
     static func withDatabase(_ body: (String) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("suno-cli-db-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "suno-cli-db-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try await body(directory.appendingPathComponent("watch.db").path)
@@ -108,7 +110,8 @@ import Testing
             #expect(try store.task(id: "i-4")?.model == "chirp-crow")
             #expect(try store.task(id: "i-4")?.labels == ["team": "y"])
 
-            let piped = try await Self.run(["tasks", "import", "--storage.path", db, "--action", "LYRICS", "-"], stdin: "s-1\ns-2\n")
+            let piped = try await Self.run(
+                ["tasks", "import", "--storage.path", db, "--action", "LYRICS", "-"], stdin: "s-1\ns-2\n")
             #expect(piped.status == 0, "\(piped.stderr)")
             #expect(piped.stdout == "imported 2, already watched 0\n")
             #expect(try store.task(id: "s-2")?.action == .lyrics)
@@ -118,7 +121,8 @@ import Testing
     @Test func badInputExitsNonZeroAndStoresNothing() async throws {
         try await Self.withDatabase { db async throws in
             let file = URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent("bad.txt")
-            try "b-1\nb-2\n{\"id\": \"b-3\", \"action\": \"VIDEO\"}\n".write(to: file, atomically: true, encoding: .utf8)
+            try "b-1\nb-2\n{\"id\": \"b-3\", \"action\": \"VIDEO\"}\n".write(
+                to: file, atomically: true, encoding: .utf8)
             let badImport = try await Self.run(["tasks", "import", "--storage.path", db, file.path])
             #expect(badImport.status != 0)
             #expect(badImport.stderr.contains("bad.txt:3:"))

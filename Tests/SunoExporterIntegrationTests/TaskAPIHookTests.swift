@@ -13,7 +13,8 @@ import Testing
             let now = Int64(Date().timeIntervalSince1970)
             let reply = try await APIClient.send(
                 "POST", server.hookURL,
-                json: taskItem("hook-new", status: "IN_PROGRESS", submit: now - 20, start: now - 10, model: "chirp-crow"))
+                json: taskItem(
+                    "hook-new", status: "IN_PROGRESS", submit: now - 20, start: now - 10, model: "chirp-crow"))
             #expect(reply.status == 202, "\(reply.text)")
             let body = try reply.object()
             #expect(body["id"] as? String == "hook-new")
@@ -59,19 +60,23 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        ("", 400, "empty"),
-        ("{\"task_id\": ", 400, "not valid JSON"),
-        ("<html>502</html>", 400, "not valid JSON"),
-        ("[]", 422, "not a task item"),
-        ("{\"status\": \"SUCCESS\"}", 422, "not a task item"),
-        ("{\"task_id\": 12, \"status\": \"SUCCESS\"}", 422, "not a task item"),
-        ("{\"code\": \"task_not_exist\", \"message\": \"task_not_exist\", \"data\": null}", 422, "task_not_exist"),
-        ("{\"code\": \"success\", \"data\": null}", 422, "not a task item"),
-        ("{\"task_id\": \"\", \"status\": \"SUCCESS\"}", 422, "task_id"),
-        ("{\"task_id\": \"a\\u0001b\", \"status\": \"SUCCESS\"}", 422, "control"),
-        ("{\"task_id\": \"\(String(repeating: "h", count: 192))\", \"status\": \"QUEUED\"}", 422, "longer than 191"),
-    ] as [(String, Int, String)])
+    @Test(
+        arguments: [
+            ("", 400, "empty"),
+            ("{\"task_id\": ", 400, "not valid JSON"),
+            ("<html>502</html>", 400, "not valid JSON"),
+            ("[]", 422, "not a task item"),
+            ("{\"status\": \"SUCCESS\"}", 422, "not a task item"),
+            ("{\"task_id\": 12, \"status\": \"SUCCESS\"}", 422, "not a task item"),
+            ("{\"code\": \"task_not_exist\", \"message\": \"task_not_exist\", \"data\": null}", 422, "task_not_exist"),
+            ("{\"code\": \"success\", \"data\": null}", 422, "not a task item"),
+            ("{\"task_id\": \"\", \"status\": \"SUCCESS\"}", 422, "task_id"),
+            ("{\"task_id\": \"a\\u0001b\", \"status\": \"SUCCESS\"}", 422, "control"),
+            (
+                "{\"task_id\": \"\(String(repeating: "h", count: 192))\", \"status\": \"QUEUED\"}", 422,
+                "longer than 191"
+            ),
+        ] as [(String, Int, String)])
     func badHookBodiesAreRejected(body: String, status: Int, message: String) async throws {
         try await withAPIServer { server async throws in
             let reply = try await APIClient.send("POST", server.hookURL, text: body)

@@ -95,12 +95,14 @@ import Testing
         try await withAPIServer { server async throws in
             _ = try await APIClient.send(
                 "POST", server.tasksURL, json: ["ids": ["m-1", "m-2"], "action": "MUSIC", "model": "chirp-v4"])
-            _ = try await APIClient.send("POST", server.tasksURL, json: ["ids": ["m-3"], "action": "MUSIC", "model": "chirp-crow"])
+            _ = try await APIClient.send(
+                "POST", server.tasksURL, json: ["ids": ["m-3"], "action": "MUSIC", "model": "chirp-crow"])
             _ = try await APIClient.send("POST", server.tasksURL, json: ["ids": ["y-1"], "action": "LYRICS"])
             let now = Int64(Date().timeIntervalSince1970)
             let hook = try await APIClient.send(
                 "POST", server.hookURL,
-                json: taskItem("m-2", status: "SUCCESS", progress: "100%", submit: now - 60, start: now - 50, finish: now))
+                json: taskItem(
+                    "m-2", status: "SUCCESS", progress: "100%", submit: now - 60, start: now - 50, finish: now))
             #expect(hook.status == 202)
 
             func ids(_ query: String) async throws -> Set<String> {
@@ -221,7 +223,9 @@ import Testing
         }
     }
 
-    @Test(arguments: ["/api/v1/task", "/api/v2/tasks", "/api/v1/tasks/", "/api/v1/hooks", "/api/v1/hooks/suno/x", "/api"])
+    @Test(arguments: [
+        "/api/v1/task", "/api/v2/tasks", "/api/v1/tasks/", "/api/v1/hooks", "/api/v1/hooks/suno/x", "/api",
+    ])
     func unknownPathIs404Json(path: String) async throws {
         try await withAPIServer { server async throws in
             let reply = try await APIClient.send("GET", server.baseURL + path)

@@ -20,7 +20,8 @@ import Testing
         BadBody(name: "empty body", body: "", status: 400, message: "empty"),
         BadBody(name: "malformed JSON", body: "{\"ids\": [\"a\",", status: 400, message: "not valid JSON"),
         BadBody(name: "not JSON at all", body: "ids=a&ids=b", status: 400, message: "not valid JSON"),
-        BadBody(name: "deep nesting", body: String(repeating: "[", count: 100_000), status: 400, message: "not valid JSON"),
+        BadBody(
+            name: "deep nesting", body: String(repeating: "[", count: 100_000), status: 400, message: "not valid JSON"),
         BadBody(name: "top-level array", body: "[\"a\"]", status: 422, message: "JSON object"),
         BadBody(name: "top-level string", body: "\"a\"", status: 422, message: "JSON object"),
         BadBody(name: "ids missing", body: "{\"action\": \"MUSIC\"}", status: 422, message: "\"ids\" is missing"),
@@ -37,13 +38,25 @@ import Testing
         BadBody(name: "id with newline", body: "{\"ids\": [\"a\\nb\"]}", status: 422, message: "control"),
         BadBody(name: "id with DEL", body: "{\"ids\": [\"a\\u007fb\"]}", status: 422, message: "control"),
         BadBody(name: "id with space", body: "{\"ids\": [\"a b\"]}", status: 422, message: "whitespace"),
-        BadBody(name: "unknown action", body: "{\"ids\": [\"a\"], \"action\": \"VIDEO\"}", status: 422, message: "unknown action"),
-        BadBody(name: "action a number", body: "{\"ids\": [\"a\"], \"action\": 1}", status: 422, message: "\"action\" must be a string"),
+        BadBody(
+            name: "unknown action", body: "{\"ids\": [\"a\"], \"action\": \"VIDEO\"}", status: 422,
+            message: "unknown action"),
+        BadBody(
+            name: "action a number", body: "{\"ids\": [\"a\"], \"action\": 1}", status: 422,
+            message: "\"action\" must be a string"),
         BadBody(name: "model a number", body: "{\"ids\": [\"a\"], \"model\": 4}", status: 422, message: "\"model\""),
-        BadBody(name: "model too long", body: "{\"ids\": [\"a\"], \"model\": \"\(String(repeating: "m", count: 65))\"}", status: 422, message: "model longer"),
-        BadBody(name: "labels an array", body: "{\"ids\": [\"a\"], \"labels\": [\"x\"]}", status: 422, message: "\"labels\""),
-        BadBody(name: "label value a number", body: "{\"ids\": [\"a\"], \"labels\": {\"team\": 1}}", status: 422, message: "label \"team\""),
-        BadBody(name: "bad label name", body: "{\"ids\": [\"a\"], \"labels\": {\"1team\": \"x\"}}", status: 422, message: "label name"),
+        BadBody(
+            name: "model too long", body: "{\"ids\": [\"a\"], \"model\": \"\(String(repeating: "m", count: 65))\"}",
+            status: 422, message: "model longer"),
+        BadBody(
+            name: "labels an array", body: "{\"ids\": [\"a\"], \"labels\": [\"x\"]}", status: 422, message: "\"labels\""
+        ),
+        BadBody(
+            name: "label value a number", body: "{\"ids\": [\"a\"], \"labels\": {\"team\": 1}}", status: 422,
+            message: "label \"team\""),
+        BadBody(
+            name: "bad label name", body: "{\"ids\": [\"a\"], \"labels\": {\"1team\": \"x\"}}", status: 422,
+            message: "label name"),
     ]
 
     @Test(arguments: badBodies)
@@ -114,7 +127,9 @@ import Testing
         try await withAPIServer { server async throws in
             let reply = try await APIClient.send(
                 "POST", server.tasksURL,
-                text: "{\"ids\": [\"u-1\"], \"action\": null, \"model\": null, \"labels\": null, \"extra\": {\"x\": [1]}}")
+                text:
+                    "{\"ids\": [\"u-1\"], \"action\": null, \"model\": null, \"labels\": null, \"extra\": {\"x\": [1]}}"
+            )
             #expect(reply.status == 202, "\(reply.text)")
             #expect(try server.store.task(id: "u-1")?.action == .music)
         }

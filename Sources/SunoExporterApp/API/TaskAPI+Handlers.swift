@@ -89,8 +89,13 @@ extension TaskAPI {
         }
         logger.debug(
             "hook applied",
-            metadata: ["task.id": "\(observation.taskID)", "task.status": "\(observation.status)", "registered": "\(!known)"])
+            metadata: [
+                "task.id": "\(observation.taskID)", "task.status": "\(observation.status)", "registered": "\(!known)",
+            ])
         return APIResponse.json(
-            202, .object(["id": .string(observation.taskID), "status": .string(observation.status), "registered": .bool(!known)]))
+            202,
+            .object([
+                "id": .string(observation.taskID), "status": .string(observation.status), "registered": .bool(!known),
+            ]))
     }
 }

@@ -41,7 +41,9 @@ public struct TaskAPI: Sendable {
             if error.status >= 500 {
                 logger.error(
                     "api request failed",
-                    metadata: ["http.method": "\(request.method)", "http.path": "\(request.path)", "error": "\(error.message)"])
+                    metadata: [
+                        "http.method": "\(request.method)", "http.path": "\(request.path)", "error": "\(error.message)",
+                    ])
             }
             return error.response
         }

@@ -30,8 +30,10 @@ enum TaskJSON {
         return APIJSON.members([
             "id": .string(task.id), "action": .string(task.action.rawValue), "model": .string(task.model),
             "status": .string(task.status), "progress": .string(task.progress), "fail_reason": .string(task.failReason),
-            "submit_time": .int(task.submitTime), "start_time": .int(task.startTime), "finish_time": .int(task.finishTime),
-            "outcome": .optional(task.outcome?.rawValue), "labels": .object(labels), "first_seen": .double(task.firstSeen),
+            "submit_time": .int(task.submitTime), "start_time": .int(task.startTime),
+            "finish_time": .int(task.finishTime),
+            "outcome": .optional(task.outcome?.rawValue), "labels": .object(labels),
+            "first_seen": .double(task.firstSeen),
             "last_polled": .optional(task.lastPolled),
         ])
     }

@@ -57,7 +57,8 @@ struct WriteAuthorization: Sendable {
 
     private static func unauthorized(_ message: String, invalidToken: Bool) -> APIError {
         // RFC 6750 §3: no error attribute when the request carried no credentials at all.
-        let challenge = invalidToken ? "Bearer realm=\"\(realm)\", error=\"invalid_token\"" : "Bearer realm=\"\(realm)\""
+        let challenge =
+            invalidToken ? "Bearer realm=\"\(realm)\", error=\"invalid_token\"" : "Bearer realm=\"\(realm)\""
         return APIError(status: 401, message: message, headers: [.init(name: "WWW-Authenticate", value: challenge)])
     }
 

@@ -22,7 +22,8 @@ public struct LandingPage: Sendable {
 
     public init(
         buildInfo: BuildInfo, telemetryPath: String, configurationSummary: [(String, String)], store: TaskStore? = nil,
-        policy: LifecyclePolicy = LifecyclePolicy(), clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        policy: LifecyclePolicy = LifecyclePolicy(),
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         self.buildInfo = buildInfo
         self.telemetryPath = telemetryPath
@@ -112,7 +113,9 @@ enum LandingPageHTML {
         var cards = TaskStatus.nonTerminal.map { status in
             card(label: status.rawValue, value: summary.active[status] ?? 0, tone: "")
         }
-        let thresholds = TaskAction.allCases.map { "\($0.rawValue) \(DurationParser.format(policy.stuckThreshold(for: $0)))" }
+        let thresholds = TaskAction.allCases.map {
+            "\($0.rawValue) \(DurationParser.format(policy.stuckThreshold(for: $0)))"
+        }
         cards.append(card(label: "stuck", value: summary.stuck, tone: summary.stuck > 0 ? " alert" : " ok"))
         let finished = TaskOutcome.allCases.map { outcome in
             card(
@@ -196,7 +199,8 @@ enum LandingPageHTML {
 
     /// An id as one URL path segment: only unreserved characters stay literal.
     static func pathComponent(_ id: String) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
+        var allowed = CharacterSet.alphanumerics.intersection(
+            CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
         allowed.insert(charactersIn: "-._~")
         return id.addingPercentEncoding(withAllowedCharacters: allowed) ?? id
     }
