@@ -61,17 +61,18 @@ public enum ExporterApp {
 
     /// Runs until SIGTERM or SIGINT. Throws (exit non-zero) when the store cannot open or the port cannot bind.
     public static func serve(_ configuration: ServeConfiguration, logger: Logger) async throws {
+        var configuration = configuration
         var simulator: SunoSimulator?
-        var baseURL = configuration.baseURL
         if configuration.demo {
             let demo = SunoSimulator(configuration: .demo(), logger: logger)
             try demo.start()
-            baseURL = demo.baseURL
+            configuration.baseURL = demo.baseURL
             simulator = demo
             logger.info("demo gateway simulator started", metadata: ["url": "\(baseURL)"])
         }
         defer { simulator?.stop() }
 
+        let baseURL = configuration.baseURL
         let assembly = try assemble(configuration, baseURL: baseURL, logger: logger)
         try assembly.publisher.publish(now: Date().timeIntervalSince1970)
         let port = try assembly.server.start()

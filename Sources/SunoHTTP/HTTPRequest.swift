@@ -1,7 +1,8 @@
 /// One complete HTTP request as the handler sees it: the body is fully read.
 public struct HTTPRequest: Sendable {
     public var method: String
-    /// The path without the query string, as the client sent it (percent-decoding is the router's job).
+    /// The path without the query string, already percent-decoded by libmicrohttpd (`%2F` arrives as `/`):
+    /// routers must not decode it again.
     public var path: String
     /// Query arguments in arrival order (MHD decodes them).
     public var query: [(name: String, value: String)]

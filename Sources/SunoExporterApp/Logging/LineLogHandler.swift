@@ -35,7 +35,7 @@ public struct LineLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        let timestamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        let timestamp = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         var fields: [(String, String)] = [
             ("ts", timestamp), ("level", event.level.shortName), ("logger", label), ("msg", event.message.description),
         ]
