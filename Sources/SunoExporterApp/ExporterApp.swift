@@ -68,7 +68,7 @@ public enum ExporterApp {
             try demo.start()
             configuration.baseURL = demo.baseURL
             simulator = demo
-            logger.info("demo gateway simulator started", metadata: ["url": "\(baseURL)"])
+            logger.info("demo gateway simulator started", metadata: ["url": "\(demo.baseURL)"])
         }
         defer { simulator?.stop() }
 
