@@ -20,7 +20,9 @@ deps:
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
-	@python3 -c "import prometheus_client, yaml" 2>/dev/null || python3 -m pip install -q $(PIP_PACKAGES) 2>&1 | grep -v "as the 'root' user" || true
+	@python3 -c "import prometheus_client, yaml" 2>/dev/null || \
+		python3 -m pip install -q --root-user-action=ignore $(PIP_PACKAGES) || \
+		python3 -m pip install -q --root-user-action=ignore --break-system-packages $(PIP_PACKAGES)
 
 build: deps
 	$(SWIFT) build
