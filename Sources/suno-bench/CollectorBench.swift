@@ -5,6 +5,10 @@ import SunoStore
 import SunoUpstream
 import Synchronization
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// A clock the benchmark moves by hand, shared by the exporter's collector (the simulator child
 /// has its own, moved by the same amounts).
 final class BenchClock: Sendable {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One line of the results table: a figure, the yardstick measured beside it in the same run, their
 /// ratio, and the target with its verdict.
 struct ResultRow {
