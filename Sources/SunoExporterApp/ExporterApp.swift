@@ -26,7 +26,8 @@ public enum ExporterApp {
         _ configuration: ServeConfiguration, baseURL: String, logger: Logger,
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) throws -> Assembly {
-        let store = try TaskStore(path: configuration.storagePath)
+        let shard = configuration.collector.shard
+        let store = try TaskStore(path: configuration.storagePath, owns: { id in shard?.owns(id) ?? true })
         let state = ExporterState(maxModels: configuration.collector.maxModels, admittedModels: try store.admittedModels())
         let recorder = SelfMetricsRecorder()
         let publisher = SnapshotPublisher(

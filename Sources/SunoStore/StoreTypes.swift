@@ -15,13 +15,16 @@ public struct Registration: Sendable, Equatable {
     }
 }
 
-/// What a registration did: new ids, and ids that were already watched (or already finished).
+/// What a registration did: new ids, ids that were already watched (or already finished), and ids
+/// left to another replica (`--shard`).
 public struct RegistrationResult: Sendable, Equatable {
     public var accepted: Int
     public var duplicates: Int
-    public init(accepted: Int, duplicates: Int) {
+    public var otherShard: Int
+    public init(accepted: Int, duplicates: Int, otherShard: Int = 0) {
         self.accepted = accepted
         self.duplicates = duplicates
+        self.otherShard = otherShard
     }
 }
 

@@ -11,10 +11,13 @@ import Synchronization
 public final class TaskStore: Sendable {
     public let path: String
     private let connection: Mutex<SQLiteConnection>
+    /// Which ids this replica stores (`--shard`); every id without sharding.
+    private let owns: @Sendable (String) -> Bool
 
     /// Opens (creating if needed) and migrates the database.
-    public init(path: String) throws {
+    public init(path: String, owns: @escaping @Sendable (String) -> Bool = { _ in true }) throws {
         self.path = path
+        self.owns = owns
         let db = try SQLiteConnection(path: path)
         // WAL: readers never block the writer; NORMAL is durable across process crashes in WAL mode.
         try db.execute("PRAGMA journal_mode = WAL")
@@ -41,7 +44,8 @@ public final class TaskStore: Sendable {
                     VALUES (?1, ?2, ?3, ?4, ?5, 'NOT_START', ?6, ?7) ON CONFLICT(id) DO NOTHING
                     """)
                 var accepted = 0
-                for registration in registrations {
+                let owned = registrations.filter { owns($0.id) }
+                for registration in owned {
                     insert.bind(1, registration.id).bind(2, registration.action.rawValue)
                         .bind(3, registration.model).bind(4, ModelName.normalise(registration.model))
                         .bind(5, LabelsCodec.encode(registration.labels)).bind(6, now).bind(7, source)
@@ -51,7 +55,8 @@ public final class TaskStore: Sendable {
                 var deltas = AggregateDeltas()
                 deltas.recordRegistration(source: source, count: accepted)
                 try Self.addDeltas(deltas, db)
-                return RegistrationResult(accepted: accepted, duplicates: registrations.count - accepted)
+                return RegistrationResult(
+                    accepted: accepted, duplicates: owned.count - accepted, otherShard: registrations.count - owned.count)
             }
         }
     }

@@ -17,15 +17,8 @@ enum SimulatorChild {
     /// MUSIC models the benchmark spreads its tasks over (real Suno model names).
     static let models = ["chirp-v3-5", "chirp-v4", "chirp-auk", "chirp-bluejay", "chirp-crow"]
 
-    /// A lyrics-sized prompt: every clip of a task carries it, so an item weighs what a real one does.
-    static let prompt = """
-        [Verse]
-        Neon rain on the window glass, city lights that never pass
-        Every signal turning green, every face I've never seen
-        [Chorus]
-        Hold on, hold on to the night, we are running out of light
-        Hold on, hold on to the sound, we are never coming down
-        """
+    /// The lyrics of COMETAPI.md's sample item: both clips of a task carry them, so an item weighs what a real one does.
+    static let prompt = "[Verse]\nNeon rain on the window glass\nCity lights that never pass\n\n[Chorus]\nHold on, hold on to the night"
 
     /// Every task of the benchmark follows the same timeline, so a whole watch list changes status
     /// at once: NOT_START, SUBMITTED at +5 s, QUEUED at +10 s, IN_PROGRESS (two streaming clips)
@@ -50,8 +43,6 @@ enum SimulatorChild {
         var configuration = SimulatorConfiguration(
             models: [ModelProfile(action: .music, model: nil, timeline: timeline)], seed: 2_026, earlyStartShare: 0,
             clock: .manual(clock))
-        // Realistic clips: CometAPI's item plus the Suno feed fields it passes through.
-        configuration.clipExtraFields = true
         let simulator = SunoSimulator(configuration: configuration, logger: Measure.quietLogger)
         do {
             try simulator.start()

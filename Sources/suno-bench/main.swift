@@ -5,7 +5,8 @@ switch arguments.first {
 case SimulatorChild.command:
     SimulatorChild.run(arguments: Array(arguments.dropFirst()))
 default:
-    for tasks in [10_000, 100_000] {
+    let sizes = arguments.first == "collector100k" ? [100_000] : [10_000, 100_000]
+    for tasks in sizes {
         let result = try await CollectorBench.run(tasks: tasks)
         print(result)
     }

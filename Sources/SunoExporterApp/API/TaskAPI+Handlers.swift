@@ -15,7 +15,10 @@ extension TaskAPI {
             throw .store(error)
         }
         return APIResponse.json(
-            202, .object(["accepted": .int(Int64(result.accepted)), "duplicates": .int(Int64(result.duplicates))]))
+            202,
+            .object(
+                APIJSON.members(["accepted": .int(Int64(result.accepted)), "duplicates": .int(Int64(result.duplicates))])
+                    + (result.otherShard > 0 ? APIJSON.members(["other_shard": .int(Int64(result.otherShard))]) : [])))
     }
 
     /// `GET /api/v1/tasks`: newest registration first; `next_offset` is null on the last page.
