@@ -20,6 +20,9 @@ struct SunoExporterCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let exit as ExitCode {
+            // The command already said why (a log line or a message); only the status is left.
+            Foundation.exit(exit.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
