@@ -9,7 +9,7 @@ APT_PACKAGES  := libsqlite3-dev libmicrohttpd-dev zlib1g-dev pkg-config promethe
 PIP_PACKAGES  := prometheus-client pyyaml
 DEMO_ARGS     ?=
 
-.PHONY: all deps build release demo test test-swift test-deploy bench clean
+.PHONY: all deps build release demo test test-swift test-deploy bench lint format clean
 
 all: build
 
@@ -49,6 +49,13 @@ test-swift:
 bench: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product suno-bench
 	"$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/suno-bench"
+
+## lint / format: swift-format with the project's .swift-format (4 spaces, 120 columns).
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests
+
+format:
+	$(SWIFT) format format -i -r Sources Tests
 
 clean:
 	rm -rf .build
