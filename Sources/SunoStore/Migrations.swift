@@ -61,18 +61,25 @@ enum Migrations {
         """
     ]
 
+    /// Applies the missing migrations one transaction each. The version is read inside the write
+    /// transaction (BEGIN IMMEDIATE), so two processes opening a fresh file at once (the server and
+    /// `tasks add`) cannot both apply the same migration: the second waits, then sees it done.
     static func migrate(_ db: SQLiteConnection) throws {
-        let version = try currentVersion(db)
-        guard version <= all.count else {
-            throw SQLiteError(
-                code: 0, message: "database schema version \(version) is newer than this exporter (\(all.count))",
-                sql: nil)
-        }
-        for (index, sql) in all.enumerated() where index >= version {
-            try db.transaction {
-                try db.execute(sql)
-                try db.execute("PRAGMA user_version = \(index + 1)")
+        while true {
+            let finished = try db.transaction { () throws -> Bool in
+                let version = try currentVersion(db)
+                guard version <= all.count else {
+                    throw SQLiteError(
+                        code: 0,
+                        message: "database schema version \(version) is newer than this exporter (\(all.count))",
+                        sql: nil)
+                }
+                guard version < all.count else { return true }
+                try db.execute(all[version])
+                try db.execute("PRAGMA user_version = \(version + 1)")
+                return false
             }
+            if finished { return }
         }
     }
 

@@ -6,8 +6,11 @@ enum TaskRow {
     static let columns = """
         id, action, registered_model, clip_model, labels, status, progress, fail_reason, submit_time, start_time, \
         finish_time, first_seen, last_polled, first_returned, poll_count, outcome, finished_at, queue_wait_observed, \
-        first_audio_observed
+        first_audio_observed, rowid
         """
+
+    /// The row's rowid (the last of `columns`), for the store's in-memory poll bookkeeping.
+    static func rowid(_ row: Statement) -> Int64 { row.int(19) }
 
     static func decode(_ row: Statement) -> TrackedTask {
         TrackedTask(
@@ -39,8 +42,9 @@ enum TaskRow {
         WHERE id = ?1
         """
 
-    static func bindUpdate(_ statement: Statement, _ task: TrackedTask) {
-        statement.bind(1, task.id).bind(2, task.clipModel).bind(3, task.model).bind(4, task.status)
+    /// `model` is `task.model` (callers normalise it through a `ModelNameCache`).
+    static func bindUpdate(_ statement: Statement, _ task: TrackedTask, model: String) {
+        statement.bind(1, task.id).bind(2, task.clipModel).bind(3, model).bind(4, task.status)
             .bind(5, task.progress).bind(6, task.failReason).bind(7, task.submitTime).bind(8, task.startTime)
             .bind(9, task.finishTime).bind(10, task.lastPolled).bind(11, task.firstReturned).bind(12, task.pollCount)
             .bind(13, task.outcome?.rawValue).bind(14, task.finishedAt).bind(15, task.queueWaitObserved ? 1 : 0)

@@ -8,9 +8,14 @@ import Synchronization
 /// One connection behind a Mutex: writes are short transactions (one per batch), and both the
 /// collector and libmicrohttpd's threads can call in synchronously. Other processes (the `tasks`
 /// CLI) share the file through WAL and the busy timeout.
+///
+/// Poll bookkeeping (`last_polled`, `poll_count`) of polls that changed nothing is kept in memory
+/// and written in bulk (`flushPollBookkeeping()`), or with the row's next change: rewriting a row
+/// per task and poll would be most of an unchanged cycle's cost. Every read of this store includes
+/// it; another process reading the file sees it once flushed.
 public final class TaskStore: Sendable {
     public let path: String
-    private let connection: Mutex<SQLiteConnection>
+    private let state: Mutex<StoreState>
     /// Which ids this replica stores (`--shard`); every id without sharding.
     private let owns: @Sendable (String) -> Bool
 
@@ -24,11 +29,20 @@ public final class TaskStore: Sendable {
         try db.execute("PRAGMA synchronous = NORMAL")
         try db.execute("PRAGMA foreign_keys = ON")
         try Migrations.migrate(db)
-        connection = Mutex(db)
+        state = Mutex(StoreState(db: db))
+    }
+
+    deinit {
+        // Polls counted in memory reach the file before the connection closes.
+        _ = try? flushPollBookkeeping()
     }
 
     func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        try connection.withLock { db in try body(db) }
+        try state.withLock { state in try body(state.db) }
+    }
+
+    private func withState<T>(_ body: (inout StoreState) throws -> T) throws -> T {
+        try state.withLock { state in try body(&state) }
     }
 
     // MARK: - Registration
@@ -65,68 +79,278 @@ public final class TaskStore: Sendable {
 
     /// Every task not yet finished, ordered by action then id (stable batches).
     public func activeTasks() throws -> [TrackedTask] {
-        try withConnection { db in
+        try withState { state in
             var tasks: [TrackedTask] = []
-            try db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE outcome IS NULL ORDER BY action, id")
-                .forEachRow { tasks.append(TaskRow.decode($0)) }
+            try state.db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE outcome IS NULL ORDER BY action, id")
+                .forEachRow { tasks.append(Self.decode($0, state.polls)) }
             return tasks
+        }
+    }
+
+    /// Up to `limit` unfinished tasks in polling order (action, then id) after `cursor` (nil: from
+    /// the start), read through the partial index `tasks_active`. The collector pages through the
+    /// watch list with it, so a cycle holds one page of ids, not the whole list.
+    public func activeTaskPage(after cursor: ActiveTaskKey?, limit: Int) throws -> [ActiveTaskKey] {
+        try withConnection { db in
+            let select: Statement
+            if let cursor {
+                select = try db.statement(
+                    """
+                    SELECT rowid, id, action FROM tasks WHERE outcome IS NULL AND (action, id) > (?1, ?2)
+                    ORDER BY action, id LIMIT ?3
+                    """)
+                select.bind(1, cursor.action.rawValue).bind(2, cursor.id).bind(3, limit)
+            } else {
+                select = try db.statement("SELECT rowid, id, action FROM tasks WHERE outcome IS NULL ORDER BY action, id LIMIT ?1")
+                select.bind(1, limit)
+            }
+            var keys: [ActiveTaskKey] = []
+            keys.reserveCapacity(max(0, limit))
+            try select.forEachRow { row in
+                keys.append(
+                    ActiveTaskKey(
+                        rowid: row.int(0), id: row.string(1) ?? "", action: TaskAction(rawValue: row.string(2) ?? "") ?? .music))
+            }
+            return keys
         }
     }
 
     /// Tasks by id (any state), for applying hook callbacks.
     public func tasks(ids: [String]) throws -> [TrackedTask] {
-        try withConnection { db in
-            let select = try db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE id = ?1")
+        try withState { state in
+            let select = try state.db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE id = ?1")
             var found: [TrackedTask] = []
             for id in ids {
                 select.bind(1, id)
-                try select.forEachRow { found.append(TaskRow.decode($0)) }
+                try select.forEachRow { found.append(Self.decode($0, state.polls)) }
             }
             return found
         }
     }
 
-    /// Applies a poll (or hook) to the current rows of `ids` atomically: the rows are read inside
-    /// the write transaction, `transform` (pure lifecycle) turns them into a commit, and the commit
-    /// is written before the lock is released. A task forgotten or finished meanwhile is seen as it
-    /// is now, so no finish is ever counted twice.
+    /// Applies a hook (or any change) to the current rows of `ids` atomically: the rows are read
+    /// inside the write transaction, `transform` (pure lifecycle) turns them into a commit, and the
+    /// commit is written before the lock is released. A task forgotten or finished meanwhile is seen
+    /// as it is now, so no finish is ever counted twice. The collector uses `applyPoll`.
     @discardableResult
     public func update(ids: [String], _ transform: ([TrackedTask]) -> BatchCommit) throws -> BatchCommit {
-        try withConnection { db in
-            try db.transaction {
-                let select = try db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE id = ?1")
-                var current: [TrackedTask] = []
-                current.reserveCapacity(ids.count)
-                for id in ids {
-                    select.bind(1, id)
-                    try select.forEachRow { current.append(TaskRow.decode($0)) }
-                }
-                let batch = transform(current)
-                try Self.write(batch, db)
-                return batch
+        try withState { state in
+            // (No copy of `state.polls` may be alive when it is mutated below: that would copy the whole table.)
+            let (batch, rows) = try state.db.transaction {
+                let rows = try Self.rows(ids: ids, state.db, state.polls)
+                let batch = transform(rows.map(\.task))
+                try Self.write(batch, state.db)
+                return (batch, rows)
             }
+            // A rewritten row holds its pending polls now, and no poll applied what it holds.
+            let rowids = Dictionary(rows.map { ($0.task.id, $0.rowid) }, uniquingKeysWith: { first, _ in first })
+            for task in batch.changed {
+                if let rowid = rowids[task.id] { state.polls[rowid] = nil }
+            }
+            return batch
         }
     }
 
-    /// Writes one batch as is (tests and imports; the collector uses `update`).
-    public func commit(_ batch: BatchCommit) throws {
-        guard !batch.isEmpty else { return }
-        try withConnection { db in try db.transaction { try Self.write(batch, db) } }
+    /// Applies one polled batch of the collector.
+    ///
+    /// A task whose observation is exactly the one the previous poll applied to its row, and which
+    /// no time rule can end yet (its give-up instant is still ahead), cannot change: the lifecycle
+    /// rules give the same result for the same row and observation. It is counted as polled in
+    /// memory, and its row is neither read nor written. The other tasks go through the same
+    /// read–transform–write transaction as `update`, except that their polls without a change are
+    /// also counted in memory. Returns the commit `transform` made (empty when every task was
+    /// unchanged).
+    @discardableResult
+    public func applyPoll(
+        _ tasks: [ActiveTaskKey], observations: [String: TaskObservation], now: Double, giveUpAfter: Double,
+        _ transform: ([TrackedTask]) -> BatchCommit
+    ) throws -> BatchCommit {
+        try withState { state in
+            var slow: [Int64] = []
+            var fingerprints: [Int64: Int] = [:]
+            for task in tasks {
+                guard let observation = observations[task.id] else {
+                    slow.append(task.rowid)
+                    continue
+                }
+                let fingerprint = PollState.fingerprint(observation)
+                if var poll = state.polls[task.rowid], poll.isUnchanged(fingerprint: fingerprint, now: now) {
+                    poll.record(at: now)
+                    state.polls[task.rowid] = poll
+                } else {
+                    slow.append(task.rowid)
+                    fingerprints[task.rowid] = fingerprint
+                }
+            }
+            guard !slow.isEmpty else { return BatchCommit() }
+
+            // (No copy of `state.polls` may be alive when it is mutated below: that would copy the whole table.)
+            let (batch, rows) = try state.db.transaction {
+                let rows = try Self.rows(rowids: slow, state.db, state.polls)
+                let batch = transform(rows.map(\.task))
+                try Self.write(batch, state.db, pollsInMemory: true)
+                return (batch, rows)
+            }
+            // Committed: remember what this poll applied to each row it read.
+            var changed: [String: TrackedTask] = [:]
+            changed.reserveCapacity(batch.changed.count)
+            for task in batch.changed { changed[task.id] = task }
+            let unchanged = Set(batch.polledUnchanged)
+            for (rowid, task) in rows {
+                if let written = changed[task.id] {
+                    // The row now holds its polls; a finished task is not polled again.
+                    state.polls[rowid] =
+                        written.isFinished
+                        ? nil
+                        : PollState(
+                            firstSeen: written.firstSeen, fingerprint: fingerprints[rowid],
+                            validUntil: written.submitReference + giveUpAfter)
+                } else if unchanged.contains(task.id) {
+                    var poll = state.polls[rowid].flatMap { $0.firstSeen == task.firstSeen ? $0 : nil }
+                        ?? PollState(firstSeen: task.firstSeen, fingerprint: nil, validUntil: 0)
+                    poll.fingerprint = fingerprints[rowid] ?? PollState.none
+                    poll.validUntil = task.submitReference + giveUpAfter
+                    poll.record(at: batch.polledAt)
+                    state.polls[rowid] = poll
+                } else {
+                    state.polls[rowid] = nil
+                }
+            }
+            return batch
+        }
     }
 
-    private static func write(_ batch: BatchCommit, _ db: SQLiteConnection) throws {
+    /// Writes the polls counted in memory to their rows, in rowid order and in transactions of at
+    /// most 1000 rows (the lock is released between them). Returns the number of rows written.
+    @discardableResult
+    public func flushPollBookkeeping() throws -> Int {
+        let pending = try withState { state in
+            state.polls.compactMap { $0.value.pendingPolls > 0 ? $0.key : nil }.sorted()
+        }
+        var written = 0
+        var start = 0
+        while start < pending.count {
+            let chunk = pending[start..<min(start + 1_000, pending.count)]
+            try withState { state in
+                try state.db.transaction {
+                    let touch = try state.db.statement(
+                        """
+                        UPDATE tasks SET last_polled = max(coalesce(last_polled, ?1), ?1), poll_count = poll_count + ?2
+                        WHERE rowid = ?3 AND first_seen = ?4
+                        """)
+                    for rowid in chunk {
+                        guard let poll = state.polls[rowid], poll.pendingPolls > 0 else { continue }
+                        touch.bind(1, poll.lastPolled).bind(2, Int(poll.pendingPolls)).bind(3, rowid).bind(4, poll.firstSeen)
+                        try touch.run()
+                    }
+                }
+                for rowid in chunk {
+                    guard state.polls[rowid] != nil else { continue }
+                    written += 1
+                    state.polls[rowid]?.pendingPolls = 0
+                }
+            }
+            start += chunk.count
+        }
+        return written
+    }
+
+    /// A row as callers see it: the stored values plus the polls counted in memory.
+    private static func decode(_ row: Statement, _ polls: [Int64: PollState]) -> TrackedTask {
+        var task = TaskRow.decode(row)
+        polls[TaskRow.rowid(row)]?.overlay(&task)
+        return task
+    }
+
+    /// The rows of `ids` (each once, unknown ids skipped), read with one statement per
+    /// `maxIDsPerStatement` ids rather than one per id.
+    private static func rows(
+        ids: [String], _ db: SQLiteConnection, _ polls: [Int64: PollState]
+    ) throws -> [(rowid: Int64, task: TrackedTask)] {
+        var rows: [(rowid: Int64, task: TrackedTask)] = []
+        rows.reserveCapacity(ids.count)
+        try forEachChunk(of: ids) { chunk in
+            let select = try db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE id IN (\(placeholders(chunk.count)))")
+            for (offset, id) in chunk.enumerated() { select.bind(Int32(offset + 1), id) }
+            try select.forEachRow { rows.append((TaskRow.rowid($0), decode($0, polls))) }
+        }
+        return rows
+    }
+
+    /// The rows of `rowids` that still exist.
+    private static func rows(
+        rowids: [Int64], _ db: SQLiteConnection, _ polls: [Int64: PollState]
+    ) throws -> [(rowid: Int64, task: TrackedTask)] {
+        var rows: [(rowid: Int64, task: TrackedTask)] = []
+        rows.reserveCapacity(rowids.count)
+        try forEachChunk(of: rowids) { chunk in
+            let select = try db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE rowid IN (\(placeholders(chunk.count)))")
+            for (offset, rowid) in chunk.enumerated() { select.bind(Int32(offset + 1), rowid) }
+            try select.forEachRow { rows.append((TaskRow.rowid($0), decode($0, polls))) }
+        }
+        return rows
+    }
+
+    /// Ids bound into one `IN (…)` list at most: far below SQLite's limit of 32766 variables, and
+    /// large enough that a collector batch (≤ 100 ids) is one statement.
+    static let maxIDsPerStatement = 500
+
+    private static func forEachChunk<T>(of ids: [T], _ body: (ArraySlice<T>) throws -> Void) throws {
+        var start = 0
+        while start < ids.count {
+            let end = min(start + maxIDsPerStatement, ids.count)
+            try body(ids[start..<end])
+            start = end
+        }
+    }
+
+    /// "?first, ?first+1, …" for `count` parameters.
+    private static func placeholders(_ count: Int, from first: Int = 1) -> String {
+        (first..<(first + count)).map { "?\($0)" }.joined(separator: ", ")
+    }
+
+    /// Writes one batch as is (tests and imports; the collector uses `applyPoll`).
+    public func commit(_ batch: BatchCommit) throws {
+        guard !batch.isEmpty else { return }
+        try withState { state in
+            let db = state.db
+            let rewritten = try db.transaction {
+                try Self.write(batch, db)
+                return try Self.rowids(ids: batch.changed.map(\.id), db)
+            }
+            // The rows were written as given: nothing counted in memory applies to them any more.
+            for rowid in rewritten { state.polls[rowid] = nil }
+        }
+    }
+
+    private static func rowids(ids: [String], _ db: SQLiteConnection) throws -> [Int64] {
+        var rowids: [Int64] = []
+        try forEachChunk(of: ids) { chunk in
+            let select = try db.statement("SELECT rowid FROM tasks WHERE id IN (\(placeholders(chunk.count)))")
+            for (offset, id) in chunk.enumerated() { select.bind(Int32(offset + 1), id) }
+            try select.forEachRow { rowids.append($0.int(0)) }
+        }
+        return rowids
+    }
+
+    /// `pollsInMemory`: polls without a change are counted by the caller, not written here.
+    private static func write(_ batch: BatchCommit, _ db: SQLiteConnection, pollsInMemory: Bool = false) throws {
         guard !batch.isEmpty else { return }
         if !batch.changed.isEmpty {
             let update = try db.statement(TaskRow.updateSQL)
+            var models = ModelNameCache()
             for task in batch.changed {
-                TaskRow.bindUpdate(update, task)
+                TaskRow.bindUpdate(update, task, model: models.model(of: task))
                 try update.run()
             }
         }
-        if !batch.polledUnchanged.isEmpty {
-            let touch = try db.statement("UPDATE tasks SET last_polled = ?1, poll_count = poll_count + 1 WHERE id = ?2")
-            for id in batch.polledUnchanged {
-                touch.bind(1, batch.polledAt).bind(2, id)
+        if !batch.polledUnchanged.isEmpty && !pollsInMemory {
+            // Poll bookkeeping only: one statement for the whole batch.
+            try forEachChunk(of: batch.polledUnchanged) { chunk in
+                let touch = try db.statement(
+                    "UPDATE tasks SET last_polled = ?1, poll_count = poll_count + 1 WHERE id IN (\(placeholders(chunk.count, from: 2)))")
+                touch.bind(1, batch.polledAt)
+                for (offset, id) in chunk.enumerated() { touch.bind(Int32(offset + 2), id) }
                 try touch.run()
             }
         }
@@ -290,7 +514,8 @@ public final class TaskStore: Sendable {
 
     /// Tasks matching a filter, newest registration first.
     public func list(_ filter: TaskFilter) throws -> [TrackedTask] {
-        try withConnection { db in
+        try withState { state in
+            let db = state.db
             var conditions: [String] = []
             var binds: [String] = []
             if let status = filter.status {
@@ -320,19 +545,23 @@ public final class TaskStore: Sendable {
             for (index, value) in binds.enumerated() { select.bind(Int32(index + 1), value) }
             select.bind(Int32(binds.count + 1), filter.limit).bind(Int32(binds.count + 2), filter.offset)
             var tasks: [TrackedTask] = []
-            try select.forEachRow { tasks.append(TaskRow.decode($0)) }
+            try select.forEachRow { tasks.append(Self.decode($0, state.polls)) }
             return tasks
         }
     }
 
     /// Forgets a task and its history; counters it already fed stay. Returns false when unknown.
     public func forget(id: String) throws -> Bool {
-        try withConnection { db in
-            try db.transaction {
+        try withState { state in
+            let db = state.db
+            let rowids = try db.transaction {
+                let rowids = try Self.rowids(ids: [id], db)
                 try db.statement("DELETE FROM task_history WHERE task_id = ?1").bind(1, id).run()
                 try db.statement("DELETE FROM tasks WHERE id = ?1").bind(1, id).run()
-                return db.changes > 0
+                return rowids
             }
+            for rowid in rowids { state.polls[rowid] = nil }
+            return !rowids.isEmpty
         }
     }
 
@@ -369,5 +598,96 @@ public final class TaskStore: Sendable {
             ).forEachRow { result = (Int($0.int(0)), Int($0.int(1)), Int($0.int(2))) }
             return result
         }
+    }
+}
+
+/// One watched task as the collector pages through the watch list: its row, id and action.
+public struct ActiveTaskKey: Sendable, Equatable {
+    public var rowid: Int64
+    public var id: String
+    public var action: TaskAction
+
+    public init(rowid: Int64, id: String, action: TaskAction) {
+        self.rowid = rowid
+        self.id = id
+        self.action = action
+    }
+}
+
+/// The connection and what the store keeps in memory about watched rows, under one lock.
+private struct StoreState {
+    let db: SQLiteConnection
+    /// By rowid, for unfinished tasks the collector polled (see `TaskStore.applyPoll`).
+    var polls: [Int64: PollState] = [:]
+}
+
+/// What the store remembers about one watched row between polls: 32 bytes, as there is one per
+/// watched task.
+private struct PollState {
+    /// `fingerprint(_:)` of the observation the last poll applied; `none` when none applies (the
+    /// gateway did not return the task), which always takes the full path.
+    var fingerprint: Int
+    /// Identifies the row (with the rowid): a rowid reused by another process's new task is not this one.
+    var firstSeen: Double
+    /// When the last poll counted here was.
+    var lastPolled: Double = 0
+    /// From this second on the give-up rule may end the task, so a poll must look at the row
+    /// (whole seconds after `epoch`, rounded down).
+    private var validUntilSecond: Int32
+    /// Polls that changed nothing and are not yet written to the row.
+    var pendingPolls: UInt32 = 0
+
+    static let none = 0
+    private static let epoch = 1_600_000_000.0
+
+    init(firstSeen: Double, fingerprint: Int?, validUntil: Double) {
+        self.firstSeen = firstSeen
+        self.fingerprint = fingerprint ?? Self.none
+        self.validUntilSecond = Self.second(validUntil)
+    }
+
+    var validUntil: Double {
+        get { Self.epoch + Double(validUntilSecond) }
+        set { validUntilSecond = Self.second(newValue) }
+    }
+
+    /// Whether a poll at `now` returning an observation with this fingerprint cannot change the row.
+    func isUnchanged(fingerprint: Int, now: Double) -> Bool {
+        fingerprint == self.fingerprint && fingerprint != Self.none && now < validUntil
+    }
+
+    private static func second(_ instant: Double) -> Int32 {
+        let offset = (instant - epoch).rounded(.down)
+        // Out of range (or NaN): never take the fast path.
+        guard offset > Double(Int32.min), offset < Double(Int32.max) else { return Int32.min }
+        return Int32(offset)
+    }
+
+    mutating func record(at instant: Double) {
+        pendingPolls += 1
+        lastPolled = max(lastPolled, instant)
+    }
+
+    /// Adds the pending polls to a row read from the file.
+    func overlay(_ task: inout TrackedTask) {
+        guard pendingPolls > 0, task.firstSeen == firstSeen else { return }
+        task.pollCount += Int(pendingPolls)
+        task.lastPolled = max(task.lastPolled ?? lastPolled, lastPolled)
+    }
+
+    /// Every field of an observation, hashed (the seed is per process; this never leaves memory).
+    static func fingerprint(_ observation: TaskObservation) -> Int {
+        var hasher = Hasher()
+        hasher.combine(observation.taskID)
+        hasher.combine(observation.action)
+        hasher.combine(observation.status)
+        hasher.combine(observation.progress)
+        hasher.combine(observation.failReason)
+        hasher.combine(observation.submitTime)
+        hasher.combine(observation.startTime)
+        hasher.combine(observation.finishTime)
+        hasher.combine(observation.modelName)
+        hasher.combine(observation.hasStreamableClip)
+        return hasher.finalize()
     }
 }

@@ -86,6 +86,12 @@ enum CollectorBench {
         try advance(1)
         let unchangedSecond = try await cycle(expectChanged: 0)
         let unchanged = unchangedFirst.cpu <= unchangedSecond.cpu ? unchangedFirst : unchangedSecond
+        let extra = Int(ProcessInfo.processInfo.environment["BENCH_EXTRA_UNCHANGED"] ?? "") ?? 0
+        for _ in 0..<extra {
+            try advance(1)
+            let more = try await cycle(expectChanged: 0)
+            FileOutput.standardError("extra unchanged cycle: \(more.cpu) CPU-s\n")
+        }
 
         let fetchOnly = try await fetchOnlyCPU(ids: ids, baseURL: baseURL)
         let bytes = try await bodyBytes(ids: Array(ids.prefix(batchSize)), baseURL: baseURL)
@@ -150,5 +156,19 @@ enum CollectorBench {
 
     static func bodyBytes(ids: [String], baseURL: String) async throws -> Int {
         try await fetchBody(ids: ids, baseURL: baseURL).count
+    }
+}
+
+enum FetchExperiment {
+    static func run() async throws {
+        let (child, baseURL, ids) = try SimulatorChild.spawn(tasks: 100_000)
+        defer { child.finish() }
+        for step in [6.0, 5, 5] {
+            _ = try child.ask("advance \(step)")
+            let body = try await CollectorBench.fetchBody(ids: Array(ids.prefix(100)), baseURL: baseURL)
+            let cpu = try await CollectorBench.fetchOnlyCPU(ids: ids, baseURL: baseURL)
+            print("after +\(step): bytes/task", body.count / 100, "fetch-only cpu", cpu)
+        }
+        for _ in 0..<3 { print("fetch-only cpu", try await CollectorBench.fetchOnlyCPU(ids: ids, baseURL: baseURL)) }
     }
 }

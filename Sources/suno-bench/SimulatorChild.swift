@@ -40,7 +40,7 @@ enum SimulatorChild {
     static func run(arguments: [String]) {
         let tasks = max(0, Int(arguments.first ?? "") ?? 0)
         let clock = ManualClock(now: startInstant)
-        var configuration = SimulatorConfiguration(
+        let configuration = SimulatorConfiguration(
             models: [ModelProfile(action: .music, model: nil, timeline: timeline)], seed: 2_026, earlyStartShare: 0,
             clock: .manual(clock))
         let simulator = SunoSimulator(configuration: configuration, logger: Measure.quietLogger)

@@ -93,20 +93,20 @@ struct CatalogueGoldenTests {
         for name in required { #expect(names.contains(name), "\(name) missing") }
     }
 
-    @Test func promtoolAcceptsTheTextGolden() throws {
+    @Test func promtoolAcceptsTheTextGolden() async throws {
         guard let promtool = Repository.which("promtool") else {
             Issue.record("promtool is not installed (make deps installs the prometheus package)")
             return
         }
-        let result = try runCommand(
+        let result = try await runProcess(
             "/bin/sh", ["-c", "\(promtool) check metrics < '\(Self.fixture("catalogue.prom").path)'"])
         #expect(result.status == 0, "promtool: \(result.stdout) \(result.stderr)")
         #expect(result.stdout.isEmpty && result.stderr.isEmpty, "promtool lint: \(result.stdout) \(result.stderr)")
     }
 
-    @Test func prometheusClientParsesBothGoldens() throws {
+    @Test func prometheusClientParsesBothGoldens() async throws {
         let script = Repository.root.appendingPathComponent("Tests/scripts/check_exposition.py").path
-        let result = try runCommand(
+        let result = try await runProcess(
             "/usr/bin/env",
             ["python3", script, Self.fixture("catalogue.prom").path, Self.fixture("catalogue.openmetrics").path])
         #expect(result.status == 0, "check_exposition.py: \(result.stdout) \(result.stderr)")

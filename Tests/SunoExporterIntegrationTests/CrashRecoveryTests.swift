@@ -19,18 +19,22 @@ struct CrashRecoveryTests {
             log: scratch.url.appendingPathComponent("simulator.log"))
         defer { gateway.terminate() }
         let gatewayURL = "http://127.0.0.1:\(gatewayPort)"
-        #expect(await eventually(within: 10) { (try? await HTTP.post(gatewayURL + "/suno/fetch", json: ["ids": []]))?.0 == 200 })
+        #expect(
+            await eventually(within: 10) {
+                (try? await TestHTTP.send("POST", gatewayURL + "/suno/fetch", json: ["ids": []]))?.status == 200
+            })
 
         // Submit tasks to the gateway, as users would, and keep their ids.
         var music: [String] = []
         var lyrics: [String] = []
         for index in 0..<40 {
             let isLyrics = index % 5 == 0
-            let (status, data) = try await HTTP.post(
-                gatewayURL + (isLyrics ? "/suno/submit/lyrics" : "/suno/submit/music"),
+            let submitted = try await TestHTTP.send(
+                "POST", gatewayURL + (isLyrics ? "/suno/submit/lyrics" : "/suno/submit/music"),
                 json: isLyrics ? ["prompt": "song \(index)"] : ["gpt_description_prompt": "song \(index)", "mv": ["chirp-v4", "chirp-crow"][index % 2]])
-            #expect(status == 200)
-            let id = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? String)
+            #expect(submitted.status == 200)
+            let id = try #require(
+                (try JSONSerialization.jsonObject(with: submitted.body) as? [String: Any])?["data"] as? String)
             if isLyrics { lyrics.append(id) } else { music.append(id) }
         }
 
@@ -43,11 +47,19 @@ struct CrashRecoveryTests {
         ]
         let log = scratch.url.appendingPathComponent("exporter.log")
         var exporter = try ChildProcess(binary, serveArguments, log: log)
+        // The server answers only once its store is open and migrated: a CLI opening the fresh file at the
+        // same moment would race it through the first migration (SunoStore reads the schema version
+        // outside the migration's transaction), which is not what this test is about.
+        _ = await eventually(within: 10) {
+            (try? await TestHTTP.send("GET", "http://127.0.0.1:\(metricsPort)/-/healthy"))?.status == 200
+        }
 
         // Register ids through the CLI on the same database while the server runs (WAL + busy timeout).
-        let addMusic = try runCommand(binary, ["tasks", "add", "--storage.path", database, "--action", "MUSIC"] + music)
+        let addMusic = try await runProcess(
+            binary, ["tasks", "add", "--storage.path", database, "--action", "MUSIC"] + music)
         #expect(addMusic.status == 0, "\(addMusic.stderr)")
-        let addLyrics = try runCommand(binary, ["tasks", "add", "--storage.path", database, "--action", "LYRICS"] + lyrics)
+        let addLyrics = try await runProcess(
+            binary, ["tasks", "add", "--storage.path", database, "--action", "LYRICS"] + lyrics)
         #expect(addLyrics.status == 0, "\(addLyrics.stderr)")
 
         // Kill it mid-work several times; each restart continues from SQLite.
@@ -59,8 +71,8 @@ struct CrashRecoveryTests {
 
         let metricsURL = "http://127.0.0.1:\(metricsPort)/metrics"
         func scrape() async -> ExpositionSamples? {
-            guard let (status, data, _) = try? await HTTP.get(metricsURL), status == 200 else { return nil }
-            return ExpositionSamples(String(decoding: data, as: UTF8.self))
+            guard let reply = try? await TestHTTP.send("GET", metricsURL), reply.status == 200 else { return nil }
+            return ExpositionSamples(reply.text)
         }
         // Wait until nothing is left in the queue (every task ended or expired).
         let drained = await eventually(within: 60) {
@@ -72,7 +84,8 @@ struct CrashRecoveryTests {
         #expect(exporter.terminate() == 0, "graceful stop after SIGTERM")
 
         // Ground truth from the gateway itself.
-        let (_, body) = try await HTTP.post(gatewayURL + "/suno/fetch", json: ["ids": music + lyrics, "action": "MUSIC"])
+        let body = try await TestHTTP.send(
+            "POST", gatewayURL + "/suno/fetch", json: ["ids": music + lyrics, "action": "MUSIC"]).body
         let items = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["data"] as? [[String: Any]])
         #expect(items.count == 40)
         var success = 0
@@ -95,7 +108,7 @@ struct CrashRecoveryTests {
         #expect(metrics.sum("suno_tasks_finished_total", ["outcome": "expired"]) == Double(40 - success - failure))
         #expect(metrics.sum("suno_task_duration_seconds_sum", ["outcome": "success"]) == Double(successSeconds))
         #expect(metrics.sum("suno_task_duration_seconds_count") == 40)
-        let listed = try runCommand(binary, ["tasks", "list", "--storage.path", database, "--limit", "1000"])
+        let listed = try await runProcess(binary, ["tasks", "list", "--storage.path", database, "--limit", "1000"])
         #expect(listed.stdout.split(separator: "\n").count == 41, "header plus 40 tasks")
     }
 }

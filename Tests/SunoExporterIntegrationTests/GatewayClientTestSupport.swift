@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import SunoHTTP
 import SunoUpstream
 import Synchronization
@@ -69,51 +68,11 @@ final class ScriptedGateway: Sendable {
     func stop() { server.stop() }
 }
 
-/// A Mutex-guarded list for what `@Sendable` callbacks observe.
-final class GatewayRecorder<Element: Sendable>: Sendable {
-    private let items = Mutex<[Element]>([])
-    func append(_ item: Element) { items.withLock { $0.append(item) } }
-    var values: [Element] { items.withLock { $0 } }
-    var count: Int { items.withLock { $0.count } }
-}
-
-/// Every log line, rendered with its metadata, for checks such as "the key never appears".
-final class GatewayLogCapture: Sendable {
-    private let lines = GatewayRecorder<String>()
-    var all: [String] { lines.values }
-
-    var logger: Logger {
-        var logger = Logger(label: "gateway-client-test") { _ in CapturingLogHandler(capture: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    fileprivate func append(_ line: String) { lines.append(line) }
-}
-
-private struct CapturingLogHandler: LogHandler {
-    let capture: GatewayLogCapture
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let error = event.error.map { " error=\($0)" } ?? ""
-        capture.append("\(event.level) \(event.message) \(fields)\(error)")
-    }
-}
-
 /// What a test client saw: its calls, its waits between attempts, its log lines.
 struct GatewayProbe {
-    let calls = GatewayRecorder<UpstreamCall>()
-    let sleeps = GatewayRecorder<Duration>()
-    let logs = GatewayLogCapture()
+    let calls = Recorder<UpstreamCall>()
+    let sleeps = Recorder<Duration>()
+    let logs = CapturedLogs()
 
     var codes: [String] { calls.values.map(\.code) }
 
@@ -154,16 +113,6 @@ extension Result {
         if case .failure(let error) = self { return error }
         return nil
     }
-}
-
-/// Polls `condition` every 10 ms for up to `limit`.
-func gatewayEventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
 }
 
 extension GatewayProbe {

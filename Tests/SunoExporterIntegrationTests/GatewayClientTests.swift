@@ -298,7 +298,7 @@ import Testing
             try await Task.sleep(for: .seconds(60))
         }
         let call = Task { await gatewayOutcome { try await client.fetch(ids: ["a"], action: .music) } }
-        #expect(await gatewayEventually { probe.sleeps.count == 1 })
+        #expect(await eventually(within: 5) { probe.sleeps.count == 1 })
         let cancelled = ContinuousClock.now
         call.cancel()
         let result = await call.value
@@ -315,7 +315,7 @@ import Testing
         let probe = GatewayProbe()
         let client = probe.client(gateway.baseURL, timeout: .seconds(10))
         let call = Task { await gatewayOutcome { try await client.fetch(ids: ["a"], action: .music) } }
-        #expect(await gatewayEventually { gateway.requests.count == 1 })
+        #expect(await eventually(within: 5) { gateway.requests.count == 1 })
         let cancelled = ContinuousClock.now
         call.cancel()
         let result = await call.value

@@ -23,7 +23,7 @@ import Testing
                 ], source: "api", now: now - 3_700)
             _ = try server.store.register(
                 [Registration(id: "fresh", action: .music, model: "chirp-v4")], source: "api", now: now)
-            let finished = try await APIClient.send(
+            let finished = try await TestHTTP.send(
                 "POST", server.hookURL,
                 json: taskItem(
                     "done", status: "SUCCESS", progress: "100%", submit: Int64(now) - 100, start: Int64(now) - 90,
@@ -36,7 +36,7 @@ import Testing
 
     @Test func pageShowsVersionCountsStuckTasksAndLinks() async throws {
         try await Self.withPopulatedServer { server async throws in
-            let reply = try await APIClient.send("GET", server.baseURL + "/")
+            let reply = try await TestHTTP.send("GET", server.baseURL + "/")
             #expect(reply.status == 200)
             #expect(reply.header("content-type") == "text/html; charset=utf-8")
             let html = reply.text
@@ -64,7 +64,7 @@ import Testing
 
     @Test func everythingIsEscapedAndNoSecretLeaks() async throws {
         try await Self.withPopulatedServer { server async throws in
-            let html = try await APIClient.send("GET", server.baseURL + "/").text
+            let html = try await TestHTTP.send("GET", server.baseURL + "/").text
             #expect(!html.contains("<script"), "the page must carry no script at all")
             #expect(!html.contains("<img"))
             #expect(html.contains("&quot;&gt;&lt;script&gt;alert(&#39;id&#39;)&lt;/script&gt;"))
@@ -78,17 +78,17 @@ import Testing
 
     @Test func pageIsReadOnly() async throws {
         try await withAPIServer { server async throws in
-            let post = try await APIClient.send("POST", server.baseURL + "/", text: "{}")
+            let post = try await TestHTTP.send("POST", server.baseURL + "/", text: "{}")
             #expect(post.status == 405)
             #expect(post.header("allow") == "GET, HEAD")
-            let head = try await APIClient.send("HEAD", server.baseURL + "/")
+            let head = try await TestHTTP.send("HEAD", server.baseURL + "/")
             #expect(head.status == 200)
         }
     }
 
     @Test func emptyWatchListAndNoStore() async throws {
         try await withAPIServer { server async throws in
-            let html = try await APIClient.send("GET", server.baseURL + "/").text
+            let html = try await TestHTTP.send("GET", server.baseURL + "/").text
             #expect(html.contains("0 watched"))
             #expect(html.contains("No stuck tasks."))
             #expect(html.contains("<th>gateway key</th><td>not set</td>"))
@@ -109,7 +109,7 @@ import Testing
             let old = Date().timeIntervalSince1970 - 7_200
             let ids = (0..<40).map { String(format: "stuck-%02d", $0) }
             _ = try server.store.register(ids.map { Registration(id: $0, action: .music) }, source: "api", now: old)
-            let html = try await APIClient.send("GET", server.baseURL + "/").text
+            let html = try await TestHTTP.send("GET", server.baseURL + "/").text
             #expect(html.contains("<span class=\"count alert\">40</span>"))
             #expect(html.contains("The 25 oldest of 40."))
             #expect(html.components(separatedBy: "<td class=\"id\">").count - 1 == 25)
@@ -125,7 +125,7 @@ import Testing
         .enabled(if: chromium != nil, "chromium is not installed (Debian package `chromium`; `make deps` installs it)"),
         .timeLimit(.minutes(3)))
     func rendersInHeadlessChromium() async throws {
-        let chromium = URL(fileURLWithPath: try #require(Self.chromium))
+        let chromium = try #require(Self.chromium)
         try await Self.withPopulatedServer { server async throws in
             let directory = server.directory
             func screenshot(_ url: String, _ name: String) async throws -> Data {

@@ -48,8 +48,9 @@ import Testing
     @Test func aMissingProcfsYieldsNoFamilies() throws {
         #expect(ProcessMetrics.collect(procRoot: "/nonexistent-proc").isEmpty)
         // A fake procfs with only some files: the families they back, and nothing else.
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("fake-proc-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let root = scratch.url
         try FileManager.default.createDirectory(
             at: root.appendingPathComponent("self"), withIntermediateDirectories: true)
         try Self.limits.write(to: root.appendingPathComponent("self/limits"), atomically: true, encoding: .utf8)

@@ -35,7 +35,7 @@ struct PrometheusEndToEndTests {
                   - targets: ['127.0.0.1:\(exporterPort)']
             """
         try config.write(toFile: scratch.path("prometheus.yml"), atomically: true, encoding: .utf8)
-        let check = try runCommand(promtool, ["check", "config", scratch.path("prometheus.yml")])
+        let check = try await runProcess(promtool, ["check", "config", scratch.path("prometheus.yml")])
         #expect(check.status == 0, "promtool check config: \(check.stdout) \(check.stderr)")
         let prometheusPort = freePort()
         let server = try ChildProcess(
@@ -49,8 +49,8 @@ struct PrometheusEndToEndTests {
 
         func query(_ promql: String) async -> Double? {
             let encoded = promql.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? promql
-            guard let (status, data, _) = try? await HTTP.get("\(api)/query?query=\(encoded)"), status == 200,
-                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            guard let reply = try? await TestHTTP.send("GET", "\(api)/query?query=\(encoded)"), reply.status == 200,
+                let object = try? JSONSerialization.jsonObject(with: reply.body) as? [String: Any],
                 let result = (object["data"] as? [String: Any])?["result"] as? [[String: Any]],
                 let value = result.first?["value"] as? [Any], let text = value.last as? String
             else { return nil }
@@ -74,8 +74,8 @@ struct PrometheusEndToEndTests {
 
         // The rules of deploy/prometheus are loaded and evaluate without errors against live series.
         let rulesLoaded = await eventually(within: 20) {
-            guard let (_, data, _) = try? await HTTP.get("\(api)/rules"),
-                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            guard let reply = try? await TestHTTP.send("GET", "\(api)/rules"),
+                let object = try? JSONSerialization.jsonObject(with: reply.body) as? [String: Any],
                 let groups = (object["data"] as? [String: Any])?["groups"] as? [[String: Any]]
             else { return false }
             let ruleList = groups.flatMap { ($0["rules"] as? [[String: Any]]) ?? [] }
@@ -84,11 +84,12 @@ struct PrometheusEndToEndTests {
         #expect(rulesLoaded)
 
         // The target page reports a clean scrape, and promtool lints what was served.
-        let (_, targets, _) = try await HTTP.get("\(api)/targets")
-        #expect(String(decoding: targets, as: UTF8.self).contains("\"lastError\":\"\""))
-        let (_, page, _) = try await HTTP.get("http://127.0.0.1:\(exporterPort)/metrics")
+        let targets = try await TestHTTP.send("GET", "\(api)/targets").text
+        #expect(targets.contains("\"lastError\":\"\""))
+        let page = try await TestHTTP.send("GET", "http://127.0.0.1:\(exporterPort)/metrics").body
         try page.write(to: scratch.url.appendingPathComponent("live.prom"))
-        let lint = try runCommand("/bin/sh", ["-c", "\(promtool) check metrics < '\(scratch.path("live.prom"))'"])
+        let lint = try await runProcess(
+            "/bin/sh", ["-c", "\(promtool) check metrics < '\(scratch.path("live.prom"))'"])
         #expect(lint.status == 0 && lint.stdout.isEmpty && lint.stderr.isEmpty, "promtool: \(lint.stdout) \(lint.stderr)")
         #expect(exporter.terminate() == 0)
     }

@@ -21,21 +21,21 @@ struct SimulatorDemoTests {
         var configuration = SimulatorConfiguration.demo()
         configuration.timeScale = 0.01
         try await withSimulator(configuration) { simulator in
-            let seen = SimulatorCollected<SimulatorDemoRecord>()
+            let seen = Recorder<SimulatorDemoRecord>()
             let workload = DemoWorkload(
                 simulator: simulator,
                 configuration: DemoWorkload.Configuration(tasksPerMinute: 3_000, lyricsShare: 0.2, backfillTasks: 10),
-                logger: simulatorLogger
+                logger: quietLogger
             ) { id, action, model in
                 seen.append(SimulatorDemoRecord(id: id, action: action, model: model))
             }
             let running = Task { await workload.run() }
-            let enough = await simulatorEventually(within: 10) { seen.all.count >= 60 }
+            let enough = await eventually(within: 10) { seen.values.count >= 60 }
             running.cancel()
             await running.value
             #expect(enough)
 
-            let records = seen.all
+            let records = seen.values
             let truth = Dictionary(uniqueKeysWithValues: simulator.groundTruth().map { ($0.id, $0) })
             #expect(truth.count == records.count)
             for record in records {
@@ -51,7 +51,7 @@ struct SimulatorDemoTests {
             #expect(backfill.contains { $0.submitTime < Int64(Date().timeIntervalSince1970) - 1 })
             let countAfterCancel = records.count
             try await Task.sleep(for: .milliseconds(100))
-            #expect(seen.all.count == countAfterCancel)
+            #expect(seen.values.count == countAfterCancel)
         }
     }
 }

@@ -18,7 +18,7 @@ struct SimulatorDeterminismTests {
                     index % 5 == 4
                     ? ("/suno/submit/lyrics", #"{"prompt":"verse \#(index)"}"#)
                     : ("/suno/submit/music", #"{"gpt_description_prompt":"song \#(index)","mv":"chirp-crow"}"#)
-                let reply = try await SimulatorClient.send("POST", simulator.baseURL + path, body: body)
+                let reply = try await TestHTTP.send("POST", simulator.baseURL + path, text: body)
                 ids.append(try #require(try reply.object()["data"] as? String))
                 clock.advance(by: 1.5)
             }
@@ -47,9 +47,9 @@ struct SimulatorDeterminismTests {
 
     @Test func tasksDoNotDependOnTheSubmittingThread() async throws {
         let configuration = SimulatorConfiguration(seed: 5, clock: .manual(ManualClock()))
-        let sequential = SunoSimulator(configuration: configuration, logger: simulatorLogger)
+        let sequential = SunoSimulator(configuration: configuration, logger: quietLogger)
         let expected = (0..<50).map { _ in sequential.submit(action: "MUSIC", model: nil, prompt: "x") }
-        let concurrent = SunoSimulator(configuration: configuration, logger: simulatorLogger)
+        let concurrent = SunoSimulator(configuration: configuration, logger: quietLogger)
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<50 {
                 group.addTask { concurrent.submit(action: "MUSIC", model: nil, prompt: "x") }

@@ -33,8 +33,8 @@ struct SimulatorFaultTests {
             #expect(object["code"] as? String == "get_tasks_failed")
             #expect((object["message"] as? String)?.isEmpty == false)
             #expect(object["data"] is NSNull)
-            let submit = try await SimulatorClient.send(
-                "POST", simulator.baseURL + "/suno/submit/music", body: #"{"prompt":"x"}"#)
+            let submit = try await TestHTTP.send(
+                "POST", simulator.baseURL + "/suno/submit/music", text: #"{"prompt":"x"}"#)
             #expect(submit.status == status)
             #expect(try submit.object()["code"] as? String == "fail_to_fetch_task")
             #expect(simulator.groundTruth().isEmpty)
@@ -113,23 +113,23 @@ struct SimulatorFaultTests {
             simulator.setFault(.slow(seconds: 3), forNextRequests: 1)
             let body = #"{"ids":[]}"#
             let url = simulator.baseURL + "/suno/fetch"
-            let slow = Task { try await SimulatorClient.send("POST", url, body: body, timeout: 0.3) }
-            let arrived = await simulatorEventually(within: 3) { simulator.stats.count(.fetchBatch) == 1 }
+            let slow = Task { try await TestHTTP.send("POST", url, text: body, timeout: 0.3) }
+            let arrived = await eventually(within: 3) { simulator.stats.count(.fetchBatch) == 1 }
             #expect(arrived)
             // Another connection is answered at once: the server has a thread per connection.
-            let quick = try await SimulatorClient.send("POST", url, body: body, timeout: 2)
+            let quick = try await TestHTTP.send("POST", url, text: body, timeout: 2)
             #expect(quick.status == 200)
             await #expect(throws: (any Error).self) { try await slow.value }
         }
     }
 
     @Test func stopEndsASlowAnswerAtOnce() async throws {
-        let simulator = SunoSimulator(configuration: SimulatorConfiguration(), logger: simulatorLogger)
+        let simulator = SunoSimulator(configuration: SimulatorConfiguration(), logger: quietLogger)
         try simulator.start()
         simulator.setFault(.slow(seconds: 30))
         let url = simulator.baseURL + "/suno/fetch"
-        let request = Task { try await SimulatorClient.send("POST", url, body: "{}", timeout: 5) }
-        let arrived = await simulatorEventually(within: 3) { simulator.stats.count(.fetchBatch) == 1 }
+        let request = Task { try await TestHTTP.send("POST", url, text: "{}", timeout: 5) }
+        let arrived = await eventually(within: 3) { simulator.stats.count(.fetchBatch) == 1 }
         #expect(arrived)
         let started = ContinuousClock.now
         simulator.stop()

@@ -79,12 +79,12 @@ struct SimulatorItemShapeTests {
     @Test func textIsEscapedAsGoDoes() async throws {
         let clock = ManualClock()
         try await withSimulator(manualSimulatorConfiguration(clock: clock)) { simulator in
-            let submit = try await SimulatorClient.send(
+            let submit = try await TestHTTP.send(
                 "POST", simulator.baseURL + "/suno/submit/music",
-                body: #"{"title":"Rock & Roll <live>","tags":"a\"b","prompt":"line1\nline2"}"#)
+                text: #"{"title":"Rock & Roll <live>","tags":"a\"b","prompt":"line1\nline2"}"#)
             let id = try #require(try submit.object()["data"] as? String)
             clock.advance(by: 100)
-            let reply = try await SimulatorClient.send("GET", simulator.baseURL + "/suno/fetch/" + id)
+            let reply = try await TestHTTP.send("GET", simulator.baseURL + "/suno/fetch/" + id)
             #expect(reply.text.contains(#""title":"Rock \u0026 Roll \u003clive\u003e""#))
             #expect(reply.text.contains(#""tags":"a\"b""#))
             #expect(reply.text.contains(#""prompt":"line1\nline2""#))

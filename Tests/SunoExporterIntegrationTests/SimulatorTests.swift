@@ -7,9 +7,9 @@ import Testing
 struct SimulatorTests {
     @Test func submitMusicAnswersTheTaskIDAndIgnoresUnknownFields() async throws {
         try await withSimulator(SimulatorConfiguration()) { simulator in
-            let reply = try await SimulatorClient.send(
+            let reply = try await TestHTTP.send(
                 "POST", simulator.baseURL + "/suno/submit/music",
-                body:
+                text:
                     #"{"gpt_description_prompt":"a calm piano piece","mv":"chirp-crow","negative_tags":"metal","persona_id":"p1","task":"extend"}"#
             )
             #expect(reply.status == 200)
@@ -30,7 +30,7 @@ struct SimulatorTests {
     @Test func submitMusicDefaultsToChirpV30() async throws {
         try await withSimulator(SimulatorConfiguration()) { simulator in
             for body in [#"{"prompt":"[Verse] la la","tags":"pop","title":"T"}"#, #"{"prompt":"x","mv":""}"#] {
-                let reply = try await SimulatorClient.send("POST", simulator.baseURL + "/suno/submit/music", body: body)
+                let reply = try await TestHTTP.send("POST", simulator.baseURL + "/suno/submit/music", text: body)
                 #expect(reply.status == 200)
             }
             #expect(simulator.groundTruth().map(\.model) == ["chirp-v3-0", "chirp-v3-0"])
@@ -38,7 +38,7 @@ struct SimulatorTests {
     }
 
     @Test func taskIDsMixTheThreeGatewayFormats() throws {
-        let simulator = SunoSimulator(configuration: SimulatorConfiguration(seed: 42), logger: simulatorLogger)
+        let simulator = SunoSimulator(configuration: SimulatorConfiguration(seed: 42), logger: quietLogger)
         let ids = (0..<60).map { _ in simulator.submit(action: "MUSIC", model: "chirp-v4", prompt: "p") }
         let uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
         let hex = /^[0-9a-f]{32}$/
@@ -87,7 +87,7 @@ struct SimulatorTests {
     func batchWithoutIDsAnswersAnEmptyArray(body: String) async throws {
         try await withSimulator(SimulatorConfiguration()) { simulator in
             simulator.submit(action: "MUSIC", model: nil, prompt: "x")
-            let reply = try await SimulatorClient.send("POST", simulator.baseURL + "/suno/fetch", body: body)
+            let reply = try await TestHTTP.send("POST", simulator.baseURL + "/suno/fetch", text: body)
             #expect(reply.status == 200)
             #expect(reply.text == #"{"code":"success","message":"","data":[]}"#)
         }
@@ -116,7 +116,7 @@ struct SimulatorTests {
     ])
     func badBatchBodiesGetA400TaskEnvelopeAsPlainText(body: String, message: String) async throws {
         try await withSimulator(SimulatorConfiguration()) { simulator in
-            let reply = try await SimulatorClient.send("POST", simulator.baseURL + "/suno/fetch", body: body)
+            let reply = try await TestHTTP.send("POST", simulator.baseURL + "/suno/fetch", text: body)
             #expect(reply.status == 400)
             #expect(reply.header("Content-Type") == "text/plain; charset=utf-8")
             let object = try reply.object()
@@ -131,13 +131,13 @@ struct SimulatorTests {
     @Test func singleFetchAnswersTheItemOrTaskNotExist() async throws {
         try await withSimulator(SimulatorConfiguration()) { simulator in
             let id = simulator.submit(action: "MUSIC", model: "chirp-auk", prompt: "x")
-            let found = try await SimulatorClient.send("GET", simulator.baseURL + "/suno/fetch/" + id)
+            let found = try await TestHTTP.send("GET", simulator.baseURL + "/suno/fetch/" + id)
             #expect(found.status == 200)
             let item = try #require(try found.object()["data"] as? [String: Any])
             #expect(item["task_id"] as? String == id)
             #expect(item["status"] as? String == "NOT_START")
 
-            let missing = try await SimulatorClient.send("GET", simulator.baseURL + "/suno/fetch/no-such-task")
+            let missing = try await TestHTTP.send("GET", simulator.baseURL + "/suno/fetch/no-such-task")
             #expect(missing.status == 400)
             #expect(missing.header("Content-Type")?.hasPrefix("application/json") == true)
             #expect(missing.text == #"{"code":"task_not_exist","message":"task_not_exist","data":null}"#)
@@ -162,7 +162,7 @@ struct SimulatorTests {
     ])
     func badSubmitsGetA400TaskEnvelope(path: String, body: String, message: String) async throws {
         try await withSimulator(SimulatorConfiguration()) { simulator in
-            let reply = try await SimulatorClient.send("POST", simulator.baseURL + path, body: body)
+            let reply = try await TestHTTP.send("POST", simulator.baseURL + path, text: body)
             #expect(reply.status == 400)
             let object = try reply.object()
             #expect(object["code"] as? String == "invalid_request")
@@ -176,19 +176,19 @@ struct SimulatorTests {
         try await withSimulator(SimulatorConfiguration()) { simulator in
             let id = simulator.submit(action: "MUSIC", model: nil, prompt: "x")
             let encoded = id.utf8.map { String(format: "%%%02X", $0) }.joined()
-            let found = try await SimulatorClient.send("GET", simulator.baseURL + "/suno/fetch/" + encoded)
+            let found = try await TestHTTP.send("GET", simulator.baseURL + "/suno/fetch/" + encoded)
             #expect(found.status == 200)
             let doubly = encoded.replacingOccurrences(of: "%", with: "%25")
-            let missing = try await SimulatorClient.send("GET", simulator.baseURL + "/suno/fetch/" + doubly)
+            let missing = try await TestHTTP.send("GET", simulator.baseURL + "/suno/fetch/" + doubly)
             #expect(missing.status == 400)
         }
     }
 
     @Test func submitLyricsAnswersTheTaskID() async throws {
         try await withSimulator(SimulatorConfiguration()) { simulator in
-            let reply = try await SimulatorClient.send(
+            let reply = try await TestHTTP.send(
                 "POST", simulator.baseURL + "/suno/submit/LYRICS",
-                body: #"{"prompt":"a song about the sea","notify_hook":"https://example.com/hook","mv":"chirp-v4"}"#)
+                text: #"{"prompt":"a song about the sea","notify_hook":"https://example.com/hook","mv":"chirp-v4"}"#)
             #expect(reply.status == 200)
             let id = try #require(try reply.object()["data"] as? String)
             let item = try #require(try await SimulatorClient.fetch(simulator, ids: [id]).items().first)
@@ -201,8 +201,8 @@ struct SimulatorTests {
     @Test(arguments: [("GET", "/suno/fetch"), ("GET", "/v1/models"), ("POST", "/suno/fetch/abc"), ("GET", "/")])
     func unknownRoutesAre404(method: String, path: String) async throws {
         try await withSimulator(SimulatorConfiguration(apiKey: "secret")) { simulator in
-            let reply = try await SimulatorClient.send(
-                method, simulator.baseURL + path, body: method == "POST" ? "{}" : nil)
+            let reply = try await TestHTTP.send(
+                method, simulator.baseURL + path, text: method == "POST" ? "{}" : nil)
             #expect(reply.status == 404)
             #expect(reply.header("X-Oneapi-Request-Id")?.isEmpty == false)
             #expect(simulator.stats.count(.other) == 1)
@@ -238,8 +238,8 @@ struct SimulatorTests {
     func bearerKeyIsChecked(key: String, authorization: String?, status: Int) async throws {
         try await withSimulator(SimulatorConfiguration(apiKey: key)) { simulator in
             let headers = authorization.map { ["Authorization": $0] } ?? [:]
-            let reply = try await SimulatorClient.send(
-                "POST", simulator.baseURL + "/suno/fetch", body: #"{"ids":[]}"#, headers: headers)
+            let reply = try await TestHTTP.send(
+                "POST", simulator.baseURL + "/suno/fetch", text: #"{"ids":[]}"#, headers: headers)
             #expect(reply.status == status)
             guard status == 401 else { return }
             let requestID = try #require(reply.header("X-Oneapi-Request-Id"))
@@ -276,7 +276,7 @@ struct SimulatorTests {
     }
 
     @Test func baseURLNamesTheBoundPort() async throws {
-        let simulator = SunoSimulator(configuration: SimulatorConfiguration(), logger: simulatorLogger)
+        let simulator = SunoSimulator(configuration: SimulatorConfiguration(), logger: quietLogger)
         #expect(simulator.baseURL == "http://127.0.0.1:0")
         let port = try simulator.start()
         defer { simulator.stop() }

@@ -296,7 +296,7 @@ struct SimulatorTimelineTests {
                     action: index % 8 == 7 ? "LYRICS" : "MUSIC", model: index % 8 == 7 ? nil : models[index % 5],
                     prompt: "p\(index)")
             }
-            let settled = await simulatorEventually(within: 20) {
+            let settled = await eventually(within: 20) {
                 simulator.groundTruth().allSatisfy { $0.isFinished || $0.isHanging }
             }
             #expect(settled)

@@ -58,10 +58,10 @@ struct SnapshotLifecycleTests {
         let harness = try CollectorHarness(models: Self.models)
         defer { harness.stop() }
         let base = harness.metricsURL.replacingOccurrences(of: "/metrics", with: "")
-        #expect(try await HTTP.get(base + "/-/healthy").0 == 200)
-        #expect(try await HTTP.get(base + "/-/ready").0 == 503)
+        #expect(try await TestHTTP.send("GET", base + "/-/healthy").status == 200)
+        #expect(try await TestHTTP.send("GET", base + "/-/ready").status == 503)
         await harness.runCycles(1, step: 15)
-        #expect(try await HTTP.get(base + "/-/ready").0 == 200)
+        #expect(try await TestHTTP.send("GET", base + "/-/ready").status == 200)
     }
 
     @Test func openMetricsCarriesTaskIDExemplarsOnDurationBuckets() async throws {
@@ -69,11 +69,12 @@ struct SnapshotLifecycleTests {
         defer { harness.stop() }
         let ids = try harness.submitAndRegister(4, models: ["chirp-v4"])
         await harness.runCycles(8, step: 15)
-        let (status, data, response) = try await HTTP.get(
-            harness.metricsURL, headers: ["Accept": "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"])
-        #expect(status == 200)
-        #expect(response.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("application/openmetrics-text") == true)
-        let text = String(decoding: data, as: UTF8.self)
+        let reply = try await TestHTTP.send(
+            "GET", harness.metricsURL,
+            headers: ["Accept": "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"])
+        #expect(reply.status == 200)
+        #expect(reply.header("Content-Type")?.hasPrefix("application/openmetrics-text") == true)
+        let text = reply.text
         #expect(text.hasSuffix("# EOF\n"))
         let exemplarLines = text.split(separator: "\n").filter { $0.hasPrefix("suno_task_duration_seconds_bucket") && $0.contains(" # {task_id=\"") }
         #expect(!exemplarLines.isEmpty)
@@ -81,7 +82,7 @@ struct SnapshotLifecycleTests {
         #expect(!text.contains("task_id=") || exemplarLines.count == text.components(separatedBy: "task_id=").count - 1,
                 "task ids appear only in exemplars, never as labels")
         // The text format carries no exemplars.
-        let plain = String(decoding: try await HTTP.get(harness.metricsURL).1, as: UTF8.self)
+        let plain = try await TestHTTP.send("GET", harness.metricsURL).text
         #expect(!plain.contains("task_id"))
     }
 

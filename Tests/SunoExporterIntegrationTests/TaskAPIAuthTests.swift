@@ -10,7 +10,7 @@ import Testing
     @Test func withATokenWritesNeedIt() async throws {
         try await withAPIServer(apiToken: Self.token) { server async throws in
             let body = ["ids": ["w-1"]]
-            let missing = try await APIClient.send("POST", server.tasksURL, json: body)
+            let missing = try await TestHTTP.send("POST", server.tasksURL, json: body)
             #expect(missing.status == 401)
             #expect(missing.header("www-authenticate") == "Bearer realm=\"suno-exporter\"")
             #expect(missing.errorMessage?.contains("missing bearer token") == true)
@@ -20,7 +20,7 @@ import Testing
                 "Basic \(Self.token)",
                 Self.token, "Bearer  \(Self.token.uppercased())",
             ] {
-                let reply = try await APIClient.send(
+                let reply = try await TestHTTP.send(
                     "POST", server.tasksURL, json: body, headers: ["Authorization": wrong])
                 #expect(reply.status == 401, "\(wrong)")
                 #expect(reply.header("www-authenticate")?.hasPrefix("Bearer realm=\"suno-exporter\"") == true)
@@ -29,19 +29,19 @@ import Testing
             #expect(try server.store.counts().tasks == 0)
 
             // The token in the query is only for the hook receiver (the gateway cannot send headers).
-            let queryToken = try await APIClient.send("POST", server.tasksURL + "?token=\(Self.token)", json: body)
+            let queryToken = try await TestHTTP.send("POST", server.tasksURL + "?token=\(Self.token)", json: body)
             #expect(queryToken.status == 401)
 
             for good in ["Bearer \(Self.token)", "bearer \(Self.token)", "BEARER  \(Self.token) "] {
-                let reply = try await APIClient.send(
+                let reply = try await TestHTTP.send(
                     "POST", server.tasksURL, json: body, headers: ["Authorization": good])
                 #expect(reply.status == 202, "\(good): \(reply.text)")
             }
             #expect(try server.store.counts().tasks == 1)
 
-            let unauthorizedDelete = try await APIClient.send("DELETE", server.taskURL("w-1"))
+            let unauthorizedDelete = try await TestHTTP.send("DELETE", server.taskURL("w-1"))
             #expect(unauthorizedDelete.status == 401)
-            let delete = try await APIClient.send(
+            let delete = try await TestHTTP.send(
                 "DELETE", server.taskURL("w-1"), headers: ["Authorization": "Bearer \(Self.token)"])
             #expect(delete.status == 204)
         }
@@ -49,20 +49,20 @@ import Testing
 
     @Test func withATokenReadsStayOpen() async throws {
         try await withAPIServer(apiToken: Self.token) { server async throws in
-            #expect(try await APIClient.send("GET", server.tasksURL).status == 200)
-            #expect(try await APIClient.send("GET", server.taskURL("none")).status == 404)
-            #expect(try await APIClient.send("GET", server.baseURL + "/metrics").status == 200)
-            #expect(try await APIClient.send("GET", server.baseURL + "/").status == 200)
+            #expect(try await TestHTTP.send("GET", server.tasksURL).status == 200)
+            #expect(try await TestHTTP.send("GET", server.taskURL("none")).status == 404)
+            #expect(try await TestHTTP.send("GET", server.baseURL + "/metrics").status == 200)
+            #expect(try await TestHTTP.send("GET", server.baseURL + "/").status == 200)
         }
     }
 
     @Test func hookTakesTheTokenFromTheHeaderOrTheQuery() async throws {
         try await withAPIServer(apiToken: Self.token) { server async throws in
             let item = taskItem("h-1", status: "QUEUED", submit: Int64(Date().timeIntervalSince1970))
-            #expect(try await APIClient.send("POST", server.hookURL, json: item).status == 401)
-            #expect(try await APIClient.send("POST", server.hookURL + "?token=wrong", json: item).status == 401)
-            #expect(try await APIClient.send("POST", server.hookURL + "?token=\(Self.token)", json: item).status == 202)
-            let header = try await APIClient.send(
+            #expect(try await TestHTTP.send("POST", server.hookURL, json: item).status == 401)
+            #expect(try await TestHTTP.send("POST", server.hookURL + "?token=wrong", json: item).status == 401)
+            #expect(try await TestHTTP.send("POST", server.hookURL + "?token=\(Self.token)", json: item).status == 202)
+            let header = try await TestHTTP.send(
                 "POST", server.hookURL, json: taskItem("h-2", status: "QUEUED", submit: 1_800_000_000),
                 headers: ["Authorization": "Bearer \(Self.token)"])
             #expect(header.status == 202)
@@ -110,24 +110,24 @@ import Testing
             #expect(read.status == 200)
 
             // The same writes from loopback, over the real daemon.
-            #expect(try await APIClient.send("POST", server.tasksURL, body: Data(body)).status == 202)
-            #expect(try await APIClient.send("POST", server.hookURL, body: Data(hook)).status == 202)
-            #expect(try await APIClient.send("DELETE", server.taskURL("r-1")).status == 204)
+            #expect(try await TestHTTP.send("POST", server.tasksURL, body: Data(body)).status == 202)
+            #expect(try await TestHTTP.send("POST", server.hookURL, body: Data(hook)).status == 202)
+            #expect(try await TestHTTP.send("DELETE", server.taskURL("r-1")).status == 204)
         }
     }
 
     @Test func withoutATokenCrossSiteBrowserWritesAreRefused() async throws {
         try await withAPIServer { server async throws in
             let body = ["ids": ["o-1"]]
-            let evil = try await APIClient.send(
+            let evil = try await TestHTTP.send(
                 "POST", server.tasksURL, json: body, headers: ["Origin": "https://evil.example"])
             #expect(evil.status == 403)
             #expect(evil.errorMessage?.contains("cross-origin") == true)
-            let opaque = try await APIClient.send("POST", server.tasksURL, json: body, headers: ["Origin": "null"])
+            let opaque = try await TestHTTP.send("POST", server.tasksURL, json: body, headers: ["Origin": "null"])
             #expect(opaque.status == 403)
             #expect(try server.store.counts().tasks == 0)
             for origin in ["http://localhost:9877", "http://127.0.0.1:\(server.port)", "http://[::1]:9877"] {
-                let reply = try await APIClient.send("POST", server.tasksURL, json: body, headers: ["Origin": origin])
+                let reply = try await TestHTTP.send("POST", server.tasksURL, json: body, headers: ["Origin": origin])
                 #expect(reply.status == 202, "\(origin)")
             }
         }
@@ -136,10 +136,10 @@ import Testing
     @Test func errorsComeInOrderPathMethodAuthBody() async throws {
         try await withAPIServer(apiToken: Self.token) { server async throws in
             // Unknown path beats auth; a wrong method beats auth; auth beats a bad body.
-            #expect(try await APIClient.send("POST", server.baseURL + "/api/v1/nope", text: "x").status == 404)
-            #expect(try await APIClient.send("PUT", server.tasksURL, text: "x").status == 405)
-            #expect(try await APIClient.send("POST", server.tasksURL, text: "not json").status == 401)
-            let bad = try await APIClient.send(
+            #expect(try await TestHTTP.send("POST", server.baseURL + "/api/v1/nope", text: "x").status == 404)
+            #expect(try await TestHTTP.send("PUT", server.tasksURL, text: "x").status == 405)
+            #expect(try await TestHTTP.send("POST", server.tasksURL, text: "not json").status == 401)
+            let bad = try await TestHTTP.send(
                 "POST", server.tasksURL, text: "not json", headers: ["Authorization": "Bearer \(Self.token)"])
             #expect(bad.status == 400)
         }

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import SunoExporterApp
 import SunoSimulator
 import SunoStore
@@ -8,33 +7,17 @@ import Testing
 /// `suno-exporter tasks add|import|list|show|forget`, run as the built binary on a temporary database,
 /// alone and next to a server that has the same file open.
 @Suite struct TaskAPICLITests {
-    /// The `suno-exporter` binary beside the test bundle (both live in the build products directory).
-    static func binary() throws -> URL {
-        let products = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let candidates = [
-            products.appendingPathComponent("suno-exporter"),
-            products.deletingLastPathComponent().appendingPathComponent("suno-exporter"),
-            root.appendingPathComponent(".build/debug/suno-exporter"),
-        ]
-        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-        return try #require(
-            found, "suno-exporter binary not found (run `swift build` first); looked in \(candidates.map(\.path))")
-    }
-
     static func run(_ arguments: [String], stdin: String? = nil) async throws -> ProcessRun {
-        try await runProcess(try binary(), arguments, stdin: stdin)
+        let binary = try #require(
+            Repository.exporterBinary, "suno-exporter binary not found (run `swift build` first)")
+        return try await runProcess(binary, arguments, stdin: stdin)
     }
 
     /// A temporary database path, removed (with its WAL files) after `body`.
     static func withDatabase(_ body: (String) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "suno-cli-db-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try await body(directory.appendingPathComponent("watch.db").path)
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        try await body(scratch.path("watch.db"))
     }
 
     @Test func addListShowForget() async throws {
@@ -150,9 +133,7 @@ import Testing
     /// The CLI and a running server share one database (WAL, busy timeout): each sees the other's writes,
     /// while the collector keeps committing cycles.
     @Test func worksOnTheDatabaseOfARunningServer() async throws {
-        let simulator = SunoSimulator(
-            configuration: SimulatorConfiguration(timeScale: 0.01),
-            logger: Logger(label: "test.sim") { _ in SwiftLogNoOpLogHandler() })
+        let simulator = SunoSimulator(configuration: SimulatorConfiguration(timeScale: 0.01), logger: quietLogger)
         try simulator.start()
         defer { simulator.stop() }
         let gatewayIDs = (0..<20).map { simulator.submit(action: "MUSIC", model: nil, prompt: "cli \($0)") }
@@ -162,12 +143,12 @@ import Testing
             defer { collector.cancel() }
             let db = server.databasePath
             let apiIDs = (0..<30).map { "api-\($0)" } + gatewayIDs
-            #expect(try await APIClient.send("POST", server.tasksURL, json: ["ids": apiIDs]).status == 202)
+            #expect(try await TestHTTP.send("POST", server.tasksURL, json: ["ids": apiIDs]).status == 202)
 
             let add = try await Self.run(["tasks", "add", "--storage.path", db] + (0..<50).map { "cli-\($0)" })
             #expect(add.status == 0, "\(add.stderr)")
             #expect(add.stdout == "added 50, already watched 0\n")
-            let viaAPI = try await APIClient.send("GET", server.taskURL("cli-7"))
+            let viaAPI = try await TestHTTP.send("GET", server.taskURL("cli-7"))
             #expect(viaAPI.status == 200)
 
             let list = try await Self.run(["tasks", "list", "--storage.path", db, "--limit", "500"])
@@ -180,8 +161,8 @@ import Testing
 
             let forget = try await Self.run(["tasks", "forget", "--storage.path", db, "api-3", "cli-3"])
             #expect(forget.status == 0, "\(forget.stderr)")
-            #expect(try await APIClient.send("GET", server.taskURL("api-3")).status == 404)
-            #expect(try await APIClient.send("GET", server.taskURL("cli-3")).status == 404)
+            #expect(try await TestHTTP.send("GET", server.taskURL("api-3")).status == 404)
+            #expect(try await TestHTTP.send("GET", server.taskURL("cli-3")).status == 404)
             let deadline = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < deadline,
                 try !gatewayIDs.allSatisfy({ try server.store.task(id: $0)?.pollCount ?? 0 > 0 })

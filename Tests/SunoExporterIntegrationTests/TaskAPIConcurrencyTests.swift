@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import SunoExporterApp
 import SunoExporterCore
 import SunoSimulator
@@ -26,7 +25,7 @@ import Testing
     func eightClientsRegisterTenThousandIdsWhileTheCollectorRuns() async throws {
         let simulator = SunoSimulator(
             configuration: SimulatorConfiguration(timeScale: 0.01, seed: 7, earlyStartShare: 0),
-            logger: Logger(label: "test.sim") { _ in SwiftLogNoOpLogHandler() })
+            logger: quietLogger)
         try simulator.start()
         defer { simulator.stop() }
         // Real gateway tasks among the ids, so cycles have transitions to commit while registrations land.
@@ -39,11 +38,11 @@ import Testing
         let settings = CollectorSettings(interval: 0.05, batchSize: 100, concurrency: 2)
         try await withAPIServer(gatewayURL: simulator.baseURL, collector: settings) { server async throws in
             let collector = Task { await server.assembly.collector.run() }
-            let scrapes = APITestLog<Int>()
+            let scrapes = Recorder<Int>()
             let scraping = APITestFlag(true)
             let scraper = Task {
                 while scraping.isSet {
-                    let status = (try? await APIClient.send("GET", server.baseURL + "/metrics").status) ?? -1
+                    let status = (try? await TestHTTP.send("GET", server.baseURL + "/metrics").status) ?? -1
                     scrapes.append(status)
                     try? await Task.sleep(for: .milliseconds(20))
                 }
@@ -102,7 +101,7 @@ import Testing
             var paged: [String] = []
             var offset: Int? = 0
             while let current = offset, paged.count <= Self.totalIDs {
-                let page = try await APIClient.send("GET", server.tasksURL + "?limit=1000&offset=\(current)").object()
+                let page = try await TestHTTP.send("GET", server.tasksURL + "?limit=1000&offset=\(current)").object()
                 paged += (page["tasks"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
                 offset = jsonInt(page["next_offset"])
             }
@@ -112,7 +111,7 @@ import Testing
             // The collector really ran meanwhile, and scrapes never failed.
             #expect(stored.contains { $0.pollCount > 0 })
             #expect(fetchesDuringRegistration > 0)
-            let statuses = scrapes.all
+            let statuses = scrapes.values
             #expect(!statuses.isEmpty)
             #expect(statuses.allSatisfy { $0 == 200 }, "scrape statuses: \(Set(statuses))")
             let registered = try server.store.aggregates().filter { $0.key.kind == .registered }
@@ -122,7 +121,7 @@ import Testing
 
     static func register(_ ids: [String], at url: String) async -> Outcome {
         do {
-            let reply = try await APIClient.send("POST", url, json: ["ids": ids, "action": "MUSIC"])
+            let reply = try await TestHTTP.send("POST", url, json: ["ids": ids, "action": "MUSIC"])
             let body = try? reply.object()
             return Outcome(
                 ids: ids, status: reply.status, accepted: jsonInt(body?["accepted"]) ?? 0,

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import SunoExporterApp
 import SunoExporterCore
 import SunoSimulator
@@ -11,7 +10,7 @@ import Testing
     @Test func hookRegistersAnUnknownId() async throws {
         try await withAPIServer { server async throws in
             let now = Int64(Date().timeIntervalSince1970)
-            let reply = try await APIClient.send(
+            let reply = try await TestHTTP.send(
                 "POST", server.hookURL,
                 json: taskItem(
                     "hook-new", status: "IN_PROGRESS", submit: now - 20, start: now - 10, model: "chirp-crow"))
@@ -34,7 +33,7 @@ import Testing
 
     @Test func hookFinishesAKnownIdThroughTheEnvelope() async throws {
         try await withAPIServer { server async throws in
-            _ = try await APIClient.send("POST", server.tasksURL, json: ["ids": ["hook-known"], "model": "chirp-v4"])
+            _ = try await TestHTTP.send("POST", server.tasksURL, json: ["ids": ["hook-known"], "model": "chirp-v4"])
             let now = Int64(Date().timeIntervalSince1970)
             let envelope: [String: Any] = [
                 "code": "success", "message": "",
@@ -42,11 +41,11 @@ import Testing
                     "hook-known", status: "SUCCESS", progress: "100%", submit: now - 90, start: now - 80, finish: now,
                     model: "chirp-v4"),
             ]
-            let reply = try await APIClient.send("POST", server.hookURL, json: envelope)
+            let reply = try await TestHTTP.send("POST", server.hookURL, json: envelope)
             #expect(reply.status == 202, "\(reply.text)")
             #expect(try reply.object()["registered"] as? Bool == false)
 
-            let shown = try await APIClient.send("GET", server.taskURL("hook-known")).object()
+            let shown = try await TestHTTP.send("GET", server.taskURL("hook-known")).object()
             #expect(shown["status"] as? String == "SUCCESS")
             #expect(shown["outcome"] as? String == "success")
             #expect(jsonInt(shown["finish_time"]) == Int(now))
@@ -54,7 +53,7 @@ import Testing
             #expect(finished.values.reduce(0, +) == 1)
 
             // A repeated callback for a finished task changes nothing and counts nothing twice.
-            #expect(try await APIClient.send("POST", server.hookURL, json: envelope).status == 202)
+            #expect(try await TestHTTP.send("POST", server.hookURL, json: envelope).status == 202)
             #expect(try server.store.aggregates().filter { $0.key.kind == .finished }.values.reduce(0, +) == 1)
             #expect(try server.store.history(id: "hook-known").count == 1)
         }
@@ -79,7 +78,7 @@ import Testing
         ] as [(String, Int, String)])
     func badHookBodiesAreRejected(body: String, status: Int, message: String) async throws {
         try await withAPIServer { server async throws in
-            let reply = try await APIClient.send("POST", server.hookURL, text: body)
+            let reply = try await TestHTTP.send("POST", server.hookURL, text: body)
             #expect(reply.status == status, "\(body): \(reply.text)")
             #expect(reply.errorMessage?.contains(message) == true, "\(body): \(reply.text)")
             #expect(try server.store.counts().tasks == 0)
@@ -91,13 +90,13 @@ import Testing
     @Test func pollingReconcilesAfterAHook() async throws {
         let simulator = SunoSimulator(
             configuration: SimulatorConfiguration(timeScale: 0.01, models: [.anyMusic], earlyStartShare: 0),
-            logger: Logger(label: "test.sim") { _ in SwiftLogNoOpLogHandler() })
+            logger: quietLogger)
         try simulator.start()
         defer { simulator.stop() }
         let id = simulator.submit(action: "MUSIC", model: "chirp-v4", prompt: "a calm song")
         try await withAPIServer(gatewayURL: simulator.baseURL) { server async throws in
             let submitted = try #require(simulator.groundTruth().first { $0.id == id })
-            let hook = try await APIClient.send(
+            let hook = try await TestHTTP.send(
                 "POST", server.hookURL, json: taskItem(id, status: "QUEUED", submit: submitted.submitTime))
             #expect(hook.status == 202)
             #expect(try hook.object()["registered"] as? Bool == true)

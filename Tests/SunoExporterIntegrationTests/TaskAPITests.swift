@@ -12,7 +12,7 @@ import Testing
 
     @Test func registerAnswers202WithAcceptedAndDuplicates() async throws {
         try await withAPIServer { server async throws in
-            let first = try await APIClient.send(
+            let first = try await TestHTTP.send(
                 "POST", server.tasksURL,
                 json: ["ids": ["t-1", "t-2", "t-3"], "action": "MUSIC", "model": "chirp-v4", "labels": ["team": "x"]])
             #expect(first.status == 202)
@@ -23,7 +23,7 @@ import Testing
             // The 202 came after the commit: the rows are there the moment it arrives.
             #expect(try server.store.counts().tasks == 3)
 
-            let again = try await APIClient.send("POST", server.tasksURL, json: ["ids": ["t-3", "t-4", "t-4"]])
+            let again = try await TestHTTP.send("POST", server.tasksURL, json: ["ids": ["t-3", "t-4", "t-4"]])
             #expect(again.status == 202)
             #expect(jsonInt(try again.object()["accepted"]) == 1)
             #expect(jsonInt(try again.object()["duplicates"]) == 2)
@@ -41,9 +41,9 @@ import Testing
 
     @Test func listReturnsTheTaskShapeOfTheDesign() async throws {
         try await withAPIServer { server async throws in
-            _ = try await APIClient.send(
+            _ = try await TestHTTP.send(
                 "POST", server.tasksURL, json: ["ids": ["l-1"], "action": "lyrics", "labels": ["team": "words"]])
-            let reply = try await APIClient.send("GET", server.tasksURL)
+            let reply = try await TestHTTP.send("GET", server.tasksURL)
             #expect(reply.status == 200)
             let body = try reply.object()
             #expect(body["next_offset"] is NSNull)
@@ -66,12 +66,12 @@ import Testing
     @Test func listPagesWithLimitAndOffset() async throws {
         try await withAPIServer { server async throws in
             let ids = (0..<25).map { String(format: "p-%02d", $0) }
-            #expect(try await APIClient.send("POST", server.tasksURL, json: ["ids": ids]).status == 202)
+            #expect(try await TestHTTP.send("POST", server.tasksURL, json: ["ids": ids]).status == 202)
             var seen: [String] = []
             var offset: Int? = 0
             var pages = 0
             while let current = offset {
-                let reply = try await APIClient.send("GET", server.tasksURL + "?limit=10&offset=\(current)")
+                let reply = try await TestHTTP.send("GET", server.tasksURL + "?limit=10&offset=\(current)")
                 #expect(reply.status == 200)
                 let body = try reply.object()
                 let tasks = try #require(body["tasks"] as? [[String: Any]])
@@ -85,7 +85,7 @@ import Testing
             #expect(seen.count == 25)
             #expect(Set(seen) == Set(ids))
 
-            let defaultPage = try await APIClient.send("GET", server.tasksURL).object()
+            let defaultPage = try await TestHTTP.send("GET", server.tasksURL).object()
             #expect((defaultPage["tasks"] as? [Any])?.count == 25)
             #expect(defaultPage["next_offset"] is NSNull)
         }
@@ -93,20 +93,20 @@ import Testing
 
     @Test func listFiltersByStatusActionAndModel() async throws {
         try await withAPIServer { server async throws in
-            _ = try await APIClient.send(
+            _ = try await TestHTTP.send(
                 "POST", server.tasksURL, json: ["ids": ["m-1", "m-2"], "action": "MUSIC", "model": "chirp-v4"])
-            _ = try await APIClient.send(
+            _ = try await TestHTTP.send(
                 "POST", server.tasksURL, json: ["ids": ["m-3"], "action": "MUSIC", "model": "chirp-crow"])
-            _ = try await APIClient.send("POST", server.tasksURL, json: ["ids": ["y-1"], "action": "LYRICS"])
+            _ = try await TestHTTP.send("POST", server.tasksURL, json: ["ids": ["y-1"], "action": "LYRICS"])
             let now = Int64(Date().timeIntervalSince1970)
-            let hook = try await APIClient.send(
+            let hook = try await TestHTTP.send(
                 "POST", server.hookURL,
                 json: taskItem(
                     "m-2", status: "SUCCESS", progress: "100%", submit: now - 60, start: now - 50, finish: now))
             #expect(hook.status == 202)
 
             func ids(_ query: String) async throws -> Set<String> {
-                let reply = try await APIClient.send("GET", server.tasksURL + query)
+                let reply = try await TestHTTP.send("GET", server.tasksURL + query)
                 #expect(reply.status == 200, "\(query): \(reply.text)")
                 let tasks = try #require(try reply.object()["tasks"] as? [[String: Any]])
                 return Set(tasks.compactMap { $0["id"] as? String })
@@ -129,7 +129,7 @@ import Testing
     ])
     func badListQueriesAre400(query: String) async throws {
         try await withAPIServer { server async throws in
-            let reply = try await APIClient.send("GET", server.tasksURL + query)
+            let reply = try await TestHTTP.send("GET", server.tasksURL + query)
             #expect(reply.status == 400, "\(query): \(reply.text)")
             #expect(reply.header("content-type") == "application/json")
             #expect(reply.errorMessage?.isEmpty == false)
@@ -138,7 +138,7 @@ import Testing
 
     @Test func showReturnsTheTaskWithItsHistory() async throws {
         try await withAPIServer { server async throws in
-            _ = try await APIClient.send("POST", server.tasksURL, json: ["ids": ["s-1"], "model": "chirp-v4"])
+            _ = try await TestHTTP.send("POST", server.tasksURL, json: ["ids": ["s-1"], "model": "chirp-v4"])
             let now = Int64(Date().timeIntervalSince1970)
             for item in [
                 taskItem("s-1", status: "IN_PROGRESS", submit: now - 30, start: now - 20),
@@ -146,9 +146,9 @@ import Testing
                     "s-1", status: "FAILURE", progress: "100%", failReason: "任务超时（1440分钟）", submit: now - 30,
                     start: now - 20, finish: now),
             ] {
-                #expect(try await APIClient.send("POST", server.hookURL, json: item).status == 202)
+                #expect(try await TestHTTP.send("POST", server.hookURL, json: item).status == 202)
             }
-            let reply = try await APIClient.send("GET", server.taskURL("s-1"))
+            let reply = try await TestHTTP.send("GET", server.taskURL("s-1"))
             #expect(reply.status == 200)
             let task = try reply.object()
             #expect(Set(task.keys) == Self.taskKeys.union(["history"]))
@@ -166,7 +166,7 @@ import Testing
 
     @Test func unknownTaskIs404Json() async throws {
         try await withAPIServer { server async throws in
-            let reply = try await APIClient.send("GET", server.taskURL("nope"))
+            let reply = try await TestHTTP.send("GET", server.taskURL("nope"))
             #expect(reply.status == 404)
             #expect(reply.header("content-type") == "application/json")
             #expect(reply.errorMessage == "no such task: nope")
@@ -177,28 +177,28 @@ import Testing
         try await withAPIServer { server async throws in
             // `/` and `%` are legal in an id; the server sees the decoded path and must not decode twice.
             let ids = ["team/a%41b", "ü-é?x=1#frag", "a+b&c"]
-            #expect(try await APIClient.send("POST", server.tasksURL, json: ["ids": ids]).status == 202)
+            #expect(try await TestHTTP.send("POST", server.tasksURL, json: ["ids": ids]).status == 202)
             for id in ids {
-                let reply = try await APIClient.send("GET", server.taskURL(id))
+                let reply = try await TestHTTP.send("GET", server.taskURL(id))
                 #expect(reply.status == 200, "\(id): \(reply.text)")
                 #expect(try reply.object()["id"] as? String == id)
             }
-            #expect(try await APIClient.send("DELETE", server.taskURL("team/a%41b")).status == 204)
-            #expect(try await APIClient.send("GET", server.taskURL("team/a%41b")).status == 404)
-            #expect(try await APIClient.send("GET", server.taskURL("team/aAb")).status == 404)
+            #expect(try await TestHTTP.send("DELETE", server.taskURL("team/a%41b")).status == 204)
+            #expect(try await TestHTTP.send("GET", server.taskURL("team/a%41b")).status == 404)
+            #expect(try await TestHTTP.send("GET", server.taskURL("team/aAb")).status == 404)
         }
     }
 
     @Test func deleteForgetsTheTask() async throws {
         try await withAPIServer { server async throws in
-            _ = try await APIClient.send("POST", server.tasksURL, json: ["ids": ["d-1", "d-2"]])
-            let deleted = try await APIClient.send("DELETE", server.taskURL("d-1"))
+            _ = try await TestHTTP.send("POST", server.tasksURL, json: ["ids": ["d-1", "d-2"]])
+            let deleted = try await TestHTTP.send("DELETE", server.taskURL("d-1"))
             #expect(deleted.status == 204)
             #expect(deleted.body.isEmpty)
-            #expect(try await APIClient.send("GET", server.taskURL("d-1")).status == 404)
-            let listed = try await APIClient.send("GET", server.tasksURL).object()
+            #expect(try await TestHTTP.send("GET", server.taskURL("d-1")).status == 404)
+            let listed = try await TestHTTP.send("GET", server.tasksURL).object()
             #expect((listed["tasks"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["d-2"])
-            let again = try await APIClient.send("DELETE", server.taskURL("d-1"))
+            let again = try await TestHTTP.send("DELETE", server.taskURL("d-1"))
             #expect(again.status == 404)
             #expect(again.errorMessage == "no such task: d-1")
             // Counters it fed stay: the registration is still counted.
@@ -215,7 +215,7 @@ import Testing
                 ("PUT", server.taskURL("x"), "GET, HEAD, DELETE"), ("GET", server.hookURL, "POST"),
                 ("DELETE", server.hookURL, "POST"),
             ] {
-                let reply = try await APIClient.send(method, url)
+                let reply = try await TestHTTP.send(method, url)
                 #expect(reply.status == 405, "\(method) \(url)")
                 #expect(reply.header("allow") == allow, "\(method) \(url)")
                 #expect(reply.errorMessage?.contains(method) == true)
@@ -228,7 +228,7 @@ import Testing
     ])
     func unknownPathIs404Json(path: String) async throws {
         try await withAPIServer { server async throws in
-            let reply = try await APIClient.send("GET", server.baseURL + path)
+            let reply = try await TestHTTP.send("GET", server.baseURL + path)
             #expect(reply.status == 404, "\(path)")
             #expect(reply.header("content-type") == "application/json")
             #expect(reply.errorMessage?.hasPrefix("no such path") == true)
@@ -240,7 +240,7 @@ import Testing
             for (index, contentType) in [
                 "text/plain", "application/x-www-form-urlencoded", "application/json; charset=utf-8", nil,
             ].enumerated() {
-                let reply = try await APIClient.send(
+                let reply = try await TestHTTP.send(
                     "POST", server.tasksURL, text: "{\"ids\":[\"ct-\(index)\"]}", contentType: contentType)
                 #expect(reply.status == 202, "\(contentType ?? "none"): \(reply.text)")
             }

@@ -62,7 +62,7 @@ import Testing
     @Test(arguments: badBodies)
     func badBodyIsRejectedAndNothingIsStored(_ bad: BadBody) async throws {
         try await withAPIServer { server async throws in
-            let reply = try await APIClient.send("POST", server.tasksURL, text: bad.body)
+            let reply = try await TestHTTP.send("POST", server.tasksURL, text: bad.body)
             #expect(reply.status == bad.status, "\(bad.name): \(reply.text)")
             #expect(reply.header("content-type") == "application/json")
             let message = try #require(reply.errorMessage, "\(bad.name): not a JSON error: \(reply.text)")
@@ -74,7 +74,7 @@ import Testing
     @Test func invalidUTF8Is400() async throws {
         try await withAPIServer { server async throws in
             let body = Data("{\"ids\": [\"a".utf8) + Data([0xff, 0xfe]) + Data("\"]}".utf8)
-            let reply = try await APIClient.send("POST", server.tasksURL, body: body)
+            let reply = try await TestHTTP.send("POST", server.tasksURL, body: body)
             #expect(reply.status == 400, "\(reply.text)")
             #expect(reply.errorMessage?.contains("not valid JSON") == true)
             #expect(try server.store.counts().tasks == 0)
@@ -84,7 +84,7 @@ import Testing
     @Test func oneBadIdRejectsTheWholeBatch() async throws {
         try await withAPIServer { server async throws in
             let ids = (0..<999).map { "good-\($0)" } + [Self.longID]
-            let reply = try await APIClient.send("POST", server.tasksURL, json: ["ids": ids])
+            let reply = try await TestHTTP.send("POST", server.tasksURL, json: ["ids": ids])
             #expect(reply.status == 422)
             #expect(reply.errorMessage?.hasPrefix("ids[999]:") == true)
             #expect(try server.store.counts().tasks == 0)
@@ -95,7 +95,7 @@ import Testing
     @Test func exactlyOneThousandIdsAreAccepted() async throws {
         try await withAPIServer { server async throws in
             let ids = (0..<1000).map { "k-\($0)" }
-            let reply = try await APIClient.send("POST", server.tasksURL, json: ["ids": ids])
+            let reply = try await TestHTTP.send("POST", server.tasksURL, json: ["ids": ids])
             #expect(reply.status == 202)
             #expect(jsonInt(try reply.object()["accepted"]) == 1000)
             #expect(try server.store.counts().tasks == 1000)
@@ -105,8 +105,8 @@ import Testing
     @Test func longestValidIdIsAccepted() async throws {
         try await withAPIServer { server async throws in
             let id = String(repeating: "é", count: 191)
-            #expect(try await APIClient.send("POST", server.tasksURL, json: ["ids": [id]]).status == 202)
-            #expect(try await APIClient.send("GET", server.taskURL(id)).status == 200)
+            #expect(try await TestHTTP.send("POST", server.tasksURL, json: ["ids": [id]]).status == 202)
+            #expect(try await TestHTTP.send("GET", server.taskURL(id)).status == 200)
         }
     }
 
@@ -114,18 +114,18 @@ import Testing
         try await withAPIServer { server async throws in
             // Valid JSON just above 1 MiB: the size alone is the problem.
             let padding = String(repeating: " ", count: 1 << 20)
-            let reply = try await APIClient.send("POST", server.tasksURL, text: "{\"ids\": [\"big\"]}" + padding)
+            let reply = try await TestHTTP.send("POST", server.tasksURL, text: "{\"ids\": [\"big\"]}" + padding)
             #expect(reply.status == 413)
             #expect(reply.errorMessage?.contains("larger than") == true)
             #expect(try server.store.counts().tasks == 0)
             // The daemon still serves after refusing it.
-            #expect(try await APIClient.send("POST", server.tasksURL, json: ["ids": ["small"]]).status == 202)
+            #expect(try await TestHTTP.send("POST", server.tasksURL, json: ["ids": ["small"]]).status == 202)
         }
     }
 
     @Test func unknownMembersAreIgnoredAndNullsMeanAbsent() async throws {
         try await withAPIServer { server async throws in
-            let reply = try await APIClient.send(
+            let reply = try await TestHTTP.send(
                 "POST", server.tasksURL,
                 text:
                     "{\"ids\": [\"u-1\"], \"action\": null, \"model\": null, \"labels\": null, \"extra\": {\"x\": [1]}}"

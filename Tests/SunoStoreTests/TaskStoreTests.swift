@@ -186,3 +186,24 @@ struct TaskStoreTests {
         #expect(try server.task(id: "from-cli") != nil)
     }
 }
+
+/// Two processes opening a fresh file at once (the server and `tasks add`) must both succeed.
+struct ConcurrentOpenTests {
+    @Test func concurrentOpensOfAFreshFileAllSucceed() async throws {
+        for _ in 0..<10 {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let path = dir.databasePath
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<4 {
+                    group.addTask {
+                        let store = try TaskStore(path: path)
+                        try store.register([Registration(id: "t\(index)", action: .music)], source: "cli", now: 1)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try TaskStore(path: path).counts().tasks == 4)
+        }
+    }
+}

@@ -7,9 +7,11 @@ import Synchronization
 
 /// Polls the gateway for every watched, unfinished task and writes what changed.
 ///
-/// One cycle: read the active ids, group them by action, fetch batches of ≤ batch-size ids with at
-/// most `concurrency` requests in flight, apply the lifecycle rules to each batch and commit it in
-/// one transaction, then publish a new metrics snapshot.
+/// One cycle: page through the active ids (by action, then id), cut them into batches of ≤ batch-size
+/// ids of one action, fetch them with at most `concurrency` requests in flight, apply the lifecycle
+/// rules to each batch and commit it in one transaction, then publish a new metrics snapshot.
+/// Polls that changed nothing are counted in memory by the store and written every
+/// `pollFlushInterval` seconds, and when `run` ends.
 public final class Collector: Sendable {
     let store: TaskStore
     let source: any TaskStatusSource
@@ -20,6 +22,12 @@ public final class Collector: Sendable {
     let logger: Logger
     let clock: @Sendable () -> Double
     private let lastPrune = Mutex<Double>(0)
+    /// When polls counted in memory were last written (nil until the first cycle ends).
+    private let lastPollFlush = Mutex<Double?>(nil)
+
+    /// Seconds between writes of the poll bookkeeping kept in memory (`TaskStore.flushPollBookkeeping`):
+    /// what a crash can lose of `last_polled` and `poll_count`, and how stale another process may see them.
+    public static let pollFlushInterval: Double = 60
 
     public init(
         store: TaskStore, source: any TaskStatusSource, settings: CollectorSettings, state: ExporterState,
@@ -61,6 +69,7 @@ public final class Collector: Sendable {
                 try? await Task.sleep(for: .seconds(min(remaining, 0.25)))
             }
         }
+        flushPolls()
     }
 
     /// One full cycle. Never throws: failures are logged once, counted, and the loop goes on.
@@ -68,29 +77,51 @@ public final class Collector: Sendable {
     public func runCycle() async -> CycleReport {
         let started = clock()
         var report = CycleReport()
-        let tasks: [TrackedTask]
+        var batches = BatchSource(
+            store: store, size: settings.batchSize, owns: { [settings] id in settings.shard?.owns(id) ?? true })
+        let first: Batch?
         do {
-            tasks = try store.activeTasks().filter { settings.shard?.owns($0.id) ?? true }
+            first = try batches.next()
         } catch {
             logger.error("store read failed", metadata: ["error": "\(error)"])
             recorder.recordCycle(seconds: clock() - started, reachedGateway: false, fullySuccessful: false, endedAt: clock())
             publish()
             return report
         }
-        report.tasks = tasks.count
-        let batches = Self.batches(of: tasks, size: settings.batchSize)
-        report.batches = batches.count
 
+        var storeError: String?
         await withTaskGroup(of: BatchResult.self) { group in
-            var pending = batches.makeIterator()
+            var pending = first
+            func nextBatch() -> Batch? {
+                defer {
+                    do {
+                        pending = storeError == nil ? try batches.next() : nil
+                    } catch {
+                        storeError = "store read failed: \(error)"
+                        pending = nil
+                    }
+                }
+                return pending
+            }
             for _ in 0..<max(1, settings.concurrency) {
-                guard let batch = pending.next() else { break }
+                guard let batch = nextBatch() else { break }
+                report.batches += 1
                 group.addTask { await self.poll(batch) }
             }
             for await result in group {
                 report.add(result)
-                if let batch = pending.next() { group.addTask { await self.poll(batch) } }
+                if let batch = nextBatch() {
+                    report.batches += 1
+                    group.addTask { await self.poll(batch) }
+                }
             }
+        }
+        report.tasks = batches.handedOut
+        if let storeError {
+            // The rest of the watch list could not be read: the cycle is incomplete.
+            report.failedBatches += 1
+            report.batches += 1
+            if report.firstError == nil { report.firstError = storeError }
         }
 
         let ended = clock()
@@ -113,6 +144,7 @@ public final class Collector: Sendable {
                 ])
         }
         pruneIfDue(now: ended)
+        flushPollsIfDue(now: ended)
         state.firstCycleDone.store(true, ordering: .releasing)
         publish()
         return report
@@ -137,6 +169,28 @@ public final class Collector: Sendable {
         }
     }
 
+    private func flushPollsIfDue(now: Double) {
+        let due = lastPollFlush.withLock { last in
+            guard let previous = last else {
+                last = now
+                return false
+            }
+            guard now - previous >= Self.pollFlushInterval else { return false }
+            last = now
+            return true
+        }
+        if due { flushPolls() }
+    }
+
+    /// Writes the polls the store counted in memory to their rows.
+    public func flushPolls() {
+        do {
+            try store.flushPollBookkeeping()
+        } catch {
+            logger.error("poll bookkeeping write failed", metadata: ["error": "\(error)"])
+        }
+    }
+
     private func pruneIfDue(now: Double) {
         let due = lastPrune.withLock { last in
             guard now - last >= 3_600 else { return false }
@@ -157,7 +211,8 @@ public final class Collector: Sendable {
 
     struct Batch: Sendable {
         var action: TaskAction
-        var ids: [String]
+        var tasks: [ActiveTaskKey]
+        var ids: [String] { tasks.map(\.id) }
     }
 
     struct BatchResult: Sendable {
@@ -168,20 +223,46 @@ public final class Collector: Sendable {
         var missing = 0
     }
 
-    static func batches(of tasks: [TrackedTask], size: Int) -> [Batch] {
-        var byAction: [TaskAction: [String]] = [:]
-        for task in tasks { byAction[task.action, default: []].append(task.id) }
-        var batches: [Batch] = []
-        for action in TaskAction.allCases {
-            let ids = byAction[action] ?? []
-            var start = 0
-            while start < ids.count {
-                let end = min(start + max(1, size), ids.count)
-                batches.append(Batch(action: action, ids: Array(ids[start..<end])))
-                start = end
-            }
+    /// Hands out a cycle's batches in polling order: at most `size` ids of one action each, the
+    /// watch list read a page at a time, so a cycle holds a few batches of ids, not the whole list.
+    struct BatchSource {
+        let store: TaskStore
+        let size: Int
+        let owns: (String) -> Bool
+        private var buffer: [ActiveTaskKey] = []
+        private var position = 0
+        private var cursor: ActiveTaskKey?
+        private var exhausted = false
+        /// Ids put into batches so far.
+        private(set) var handedOut = 0
+
+        init(store: TaskStore, size: Int, owns: @escaping (String) -> Bool) {
+            self.store = store
+            self.size = max(1, size)
+            self.owns = owns
         }
-        return batches
+
+        /// The next batch, or nil when the watch list is done.
+        mutating func next() throws -> Batch? {
+            // Keep a full batch buffered when there is one: batches are only cut short where the action changes.
+            let pageSize = size * 10
+            while buffer.count - position < size && !exhausted {
+                let page = try store.activeTaskPage(after: cursor, limit: pageSize)
+                cursor = page.last ?? cursor
+                exhausted = page.count < pageSize
+                buffer.removeFirst(position)
+                position = 0
+                let owns = self.owns
+                buffer.append(contentsOf: page.filter { owns($0.id) })
+            }
+            guard position < buffer.count else { return nil }
+            let action = buffer[position].action
+            var end = position
+            while end < buffer.count, end - position < size, buffer[end].action == action { end += 1 }
+            defer { position = end }
+            handedOut += end - position
+            return Batch(action: action, tasks: Array(buffer[position..<end]))
+        }
     }
 
     private func poll(_ batch: Batch) async -> BatchResult {
@@ -197,13 +278,14 @@ public final class Collector: Sendable {
         var byID: [String: TaskObservation] = [:]
         byID.reserveCapacity(observations.count)
         for observation in observations { byID[observation.taskID] = observation }
-        let missing = batch.ids.reduce(0) { $0 + (byID[$1] == nil ? 1 : 0) }
-        recorder.recordIDs(requested: batch.ids.count, missing: missing)
+        let missing = batch.tasks.reduce(0) { $0 + (byID[$1.id] == nil ? 1 : 0) }
+        recorder.recordIDs(requested: batch.tasks.count, missing: missing)
         result.missing = missing
         let now = clock()
         do {
             var applied = AppliedBatch()
-            try store.update(ids: batch.ids) { current in
+            try store.applyPoll(batch.tasks, observations: byID, now: now, giveUpAfter: settings.policy.giveUpAfter) {
+                current in
                 applied = self.apply(observations: byID, to: current, now: now, isPoll: true)
                 return applied.commit
             }
@@ -228,6 +310,7 @@ public final class Collector: Sendable {
     func apply(observations: [String: TaskObservation], to tasks: [TrackedTask], now: Double, isPoll: Bool) -> AppliedBatch {
         var applied = AppliedBatch()
         applied.commit.polledAt = now
+        var models = ModelNameCache()
         for task in tasks where !task.isFinished {
             let update = Lifecycle.apply(observations[task.id], to: task, now: now, policy: settings.policy, isPoll: isPoll)
             if update.isChanged {
@@ -237,7 +320,8 @@ public final class Collector: Sendable {
             }
             if let entry = update.history { applied.commit.history.append((task.id, entry)) }
             guard !update.events.isEmpty else { continue }
-            let (label, admitted) = state.labeler.withLock { $0.label(for: update.task.model) }
+            let model = models.model(of: update.task)
+            let (label, admitted) = state.labeler.withLock { $0.label(for: model) }
             if admitted { applied.commit.newModels.append(label) }
             for event in update.events {
                 applied.commit.deltas.record(event, action: task.action, model: label, taskID: task.id, now: now)

@@ -48,7 +48,8 @@ public struct LineLogHandler: LogHandler {
         case .logfmt:
             return fields.map { "\($0.0)=\(logfmtValue($0.1))" }.joined(separator: " ") + "\n"
         case .json:
-            return "{" + fields.map { "\"\(JSONText.escape($0.0))\":\"\(JSONText.escape($0.1))\"" }.joined(separator: ",") + "}\n"
+            let members = fields.map { JSONString.literal($0.0) + ":" + JSONString.literal($0.1) }
+            return "{" + members.joined(separator: ",") + "}\n"
         }
     }
 

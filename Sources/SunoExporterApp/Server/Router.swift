@@ -1,4 +1,3 @@
-import Foundation
 import SunoExporterCore
 import SunoHTTP
 
@@ -45,35 +44,13 @@ public struct Router: Sendable {
         default:
             if let api, path.hasPrefix("/api/") { return api.handle(request) }
         }
-        return HTTPResponse(
-            status: 404, contentType: "application/json", text: "{\"error\":\"no such path: \(JSONText.escape(path))\"}")
+        return APIError.notFound("no such path: \(path)").response
     }
 
     private func readOnly(_ request: HTTPRequest, _ body: () -> HTTPResponse) -> HTTPResponse {
         guard request.method == "GET" || request.method == "HEAD" else {
-            return HTTPResponse(
-                status: 405, contentType: "application/json", text: "{\"error\":\"method \(JSONText.escape(request.method)) not allowed\"}",
-                headers: [("Allow", "GET, HEAD")])
+            return APIError.methodNotAllowed(request.method, allow: ["GET", "HEAD"]).response
         }
         return body()
-    }
-}
-
-/// Minimal JSON string escaping for hand-written error bodies.
-public enum JSONText {
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }

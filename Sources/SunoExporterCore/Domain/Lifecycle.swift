@@ -111,3 +111,24 @@ public enum Lifecycle {
         task.outcome == nil && now - task.submitReference > policy.stuckThreshold(for: task.action)
     }
 }
+
+/// `ModelName.normalise` remembered per raw name. The collector and the store need the model of
+/// every changed task, batches hold a handful of distinct names, and normalising looks up Unicode
+/// properties scalar by scalar: one cache per batch makes that a dictionary lookup per task.
+public struct ModelNameCache: Sendable {
+    /// Distinct names kept at most (the cache empties when full, so odd gateway names cannot grow it).
+    public static let capacity = 256
+    private var names: [String: String] = [:]
+
+    public init() {}
+
+    /// `task.model`.
+    public mutating func model(of task: TrackedTask) -> String {
+        guard let raw = task.clipModel ?? task.registeredModel else { return ModelName.normalise(nil) }
+        if let known = names[raw] { return known }
+        let normalised = ModelName.normalise(raw)
+        if names.count >= Self.capacity { names.removeAll(keepingCapacity: true) }
+        names[raw] = normalised
+        return normalised
+    }
+}

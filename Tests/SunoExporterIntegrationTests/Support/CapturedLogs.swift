@@ -1,13 +1,13 @@
 import Logging
-import Synchronization
 
-/// Collects rendered log lines in memory, to assert on what an operator would read.
+/// Collects rendered log lines (with metadata and any error) in memory, to assert on what an operator
+/// would read, such as "the key never appears".
 final class CapturedLogs: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = Recorder<String>()
 
-    var all: [String] { lines.withLock { $0 } }
+    var all: [String] { lines.values }
 
-    func clear() { lines.withLock { $0.removeAll() } }
+    func clear() { lines.removeAll() }
 
     var logger: Logger {
         Logger(label: "captured") { label in
@@ -15,7 +15,7 @@ final class CapturedLogs: Sendable {
         }
     }
 
-    fileprivate func append(_ line: String) { lines.withLock { $0.append(line) } }
+    fileprivate func append(_ line: String) { lines.append(line) }
 }
 
 private struct CapturingHandler: LogHandler {
@@ -33,6 +33,7 @@ private struct CapturingHandler: LogHandler {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         let fields = merged.keys.sorted().map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
-        sink.append("level=\(event.level) msg=\"\(event.message)\" \(fields)")
+        let error = event.error.map { " error=\($0)" } ?? ""
+        sink.append("level=\(event.level) msg=\"\(event.message)\" \(fields)\(error)")
     }
 }

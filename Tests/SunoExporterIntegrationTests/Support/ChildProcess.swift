@@ -13,7 +13,7 @@ final class ChildProcess {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle
@@ -59,4 +59,57 @@ func freePort() -> UInt16 {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }
     return UInt16(bigEndian: address.sin_port)
+}
+
+/// What a finished child process left behind.
+struct ProcessRun: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `executable` to completion and waits for it without blocking a thread; it is terminated after
+/// `timeout` seconds. Output goes through temporary files, so a chatty child can never block on a full pipe.
+func runProcess(
+    _ executable: String, _ arguments: [String], stdin: String? = nil, timeout: Double = 60
+) async throws -> ProcessRun {
+    let scratch = try ScratchDirectory()
+    defer { scratch.remove() }
+    let outURL = scratch.url.appendingPathComponent("out")
+    let errURL = scratch.url.appendingPathComponent("err")
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let out = try FileHandle(forWritingTo: outURL)
+    let err = try FileHandle(forWritingTo: errURL)
+    defer {
+        try? out.close()
+        try? err.close()
+    }
+
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardOutput = out
+    process.standardError = err
+    let input = Pipe()
+    process.standardInput = input
+    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        do {
+            try process.run()
+        } catch {
+            process.terminationHandler = nil
+            continuation.resume(throwing: error)
+            return
+        }
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+            // Only the child started here, by its own handle.
+            if process.isRunning { process.terminate() }
+        }
+    }
+    return ProcessRun(
+        status: status, stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+        stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
 }

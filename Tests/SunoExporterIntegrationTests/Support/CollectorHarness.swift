@@ -68,9 +68,9 @@ final class CollectorHarness {
     }
 
     func scrape() async throws -> ExpositionSamples {
-        let (status, data, _) = try await HTTP.get(metricsURL)
-        precondition(status == 200, "metrics answered \(status)")
-        return ExpositionSamples(String(decoding: data, as: UTF8.self))
+        let reply = try await TestHTTP.send("GET", metricsURL)
+        precondition(reply.status == 200, "metrics answered \(reply.status)")
+        return ExpositionSamples(reply.text)
     }
 
     func stop() {

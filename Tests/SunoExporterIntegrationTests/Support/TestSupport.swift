@@ -1,9 +1,6 @@
 import Foundation
 import Logging
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import Synchronization
 
 /// A temporary directory per test, removed at the end.
 struct ScratchDirectory {
@@ -32,10 +29,12 @@ enum Repository {
 
     /// The debug `suno-exporter` that `swift build --build-tests` produced next to the test bundle.
     static var exporterBinary: String? {
+        let runner = URL(fileURLWithPath: CommandLine.arguments.first ?? "")
+        let products = runner.resolvingSymlinksInPath().deletingLastPathComponent()
         let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent().appendingPathComponent("suno-exporter").path,
-            root.appendingPathComponent(".build/debug/suno-exporter").path,
-        ]
+            runner.deletingLastPathComponent(), products, products.deletingLastPathComponent(),
+            root.appendingPathComponent(".build/debug"),
+        ].map { $0.appendingPathComponent("suno-exporter").path }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
@@ -51,67 +50,21 @@ enum Repository {
 /// A logger that drops everything (tests assert on metrics and state, not log lines).
 let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
-/// Plain HTTP for tests: one shared ephemeral session, bounded timeouts.
-enum HTTP {
-    static let session: URLSession = {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 10
-        return URLSession(configuration: configuration)
-    }()
-
-    static func get(_ url: String, headers: [String: String] = [:]) async throws -> (Int, Data, HTTPURLResponse) {
-        var request = URLRequest(url: URL(string: url)!)
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await session.data(for: request)
-        let http = response as! HTTPURLResponse
-        return (http.statusCode, data, http)
-    }
-
-    static func post(_ url: String, json: Any, headers: [String: String] = [:]) async throws -> (Int, Data) {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = "POST"
-        request.httpBody = try JSONSerialization.data(withJSONObject: json)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await session.data(for: request)
-        return ((response as! HTTPURLResponse).statusCode, data)
-    }
-}
-
-/// Runs a command to completion and returns its exit status and output.
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-func runCommand(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let input = Pipe()
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try? input.fileHandleForWriting.close()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
-}
-
-/// Polls `condition` every 100 ms until it holds or `seconds` pass.
+/// Polls `condition` every 50 ms until it holds or `seconds` pass; returns whether it held.
 func eventually(within seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
+    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1_000))
+    while ContinuousClock.now < deadline {
         if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(100))
+        try? await Task.sleep(for: .milliseconds(50))
     }
     return try await condition()
+}
+
+/// Values appended by `@Sendable` callbacks and concurrent tasks.
+final class Recorder<Value: Sendable>: Sendable {
+    private let items = Mutex<[Value]>([])
+    func append(_ value: Value) { items.withLock { $0.append(value) } }
+    var values: [Value] { items.withLock { $0 } }
+    var count: Int { items.withLock { $0.count } }
+    func removeAll() { items.withLock { $0.removeAll() } }
 }

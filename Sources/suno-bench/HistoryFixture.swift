@@ -1,0 +1,134 @@
+import CSQLite
+import Foundation
+import SunoExporterCore
+import SunoStore
+
+/// Builds exporter databases quickly: the schema from `TaskStore` (so it is the real one), the
+/// bulk rows with direct SQL in one transaction.
+enum HistoryFixture {
+    /// The models the fixtures admit: with `unknown`, 41 model labels × 2 actions give about
+    /// 10k series (1 MB of text) in the catalogue.
+    static let models = (1...40).map { String(format: "chirp-bench-%02d", $0) }
+
+    /// A database at `path` with `finishedTasks` finished tasks in history (one history row each,
+    /// spread over the last 30 days), the fixture's models admitted with the same persisted
+    /// counters and histograms whatever the history size, and `activePerModel` watched tasks per
+    /// model so the queue gauges have values.
+    static func create(path: String, finishedTasks: Int, activePerModel: Int = 2, now: Double) throws {
+        let store = try TaskStore(path: path)
+        try store.commit(seriesCommit(now: now))
+        var registrations: [Registration] = []
+        for model in models {
+            for index in 0..<activePerModel {
+                registrations.append(Registration(id: "active-\(model)-\(index)", action: .music, model: model))
+            }
+        }
+        try store.register(registrations, source: "api", now: now - 120)
+        try insertHistory(path: path, finishedTasks: finishedTasks, now: now)
+    }
+
+    /// Persisted aggregates for every model: a day of finishes, failures, queue waits and first audio.
+    static func seriesCommit(now: Double) -> BatchCommit {
+        var commit = BatchCommit()
+        commit.newModels = models
+        var seed: UInt64 = 0x5EED
+        func next() -> UInt64 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return seed >> 33
+        }
+        for model in models {
+            for action in TaskAction.allCases {
+                for _ in 0..<40 {
+                    let seconds = Double(20 + next() % 400)
+                    let failed = next() % 10 == 0
+                    commit.deltas.record(
+                        .finished(
+                            outcome: failed ? .failure : .success, seconds: seconds,
+                            reason: failed ? FailureReason.allCases[Int(next() % 6)] : nil),
+                        action: action, model: model, taskID: "fixture", now: now)
+                    commit.deltas.record(.queueWait(seconds: Double(next() % 60)), action: action, model: model, taskID: "fixture", now: now)
+                    commit.deltas.record(.firstAudio(seconds: Double(10 + next() % 90)), action: action, model: model, taskID: "fixture", now: now)
+                }
+                for minute in stride(from: 0, to: 1_440, by: 10) {
+                    let key = FinishMinute(minute: Int64(now / 60) - Int64(minute), action: action.rawValue, model: model)
+                    commit.finishMinutes[key] = (finished: 3, failures: Int(next() % 2))
+                }
+            }
+        }
+        return commit
+    }
+
+    /// `count` finished MUSIC tasks with one terminal history row each, ids in ascending order (so
+    /// every index grows at its end) and finish times spread over 30 days before `now`.
+    static func insertHistory(path: String, finishedTasks count: Int, now: Double) throws {
+        guard count > 0 else { return }
+        var db: OpaquePointer?
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK else { throw BenchError("open \(path)") }
+        defer { sqlite3_close_v2(db) }
+        func exec(_ sql: String) throws {
+            guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
+                throw BenchError("\(sql.prefix(40)): \(String(cString: sqlite3_errmsg(db)))")
+            }
+        }
+        try exec("PRAGMA synchronous = OFF")
+        var task: OpaquePointer?
+        var history: OpaquePointer?
+        defer {
+            sqlite3_finalize(task)
+            sqlite3_finalize(history)
+        }
+        guard
+            sqlite3_prepare_v2(
+                db,
+                """
+                INSERT INTO tasks (id, action, registered_model, clip_model, model, labels, status, progress, fail_reason,
+                    submit_time, start_time, finish_time, first_seen, last_polled, first_returned, poll_count, outcome,
+                    finished_at, queue_wait_observed, first_audio_observed, source)
+                VALUES (?1, 'MUSIC', ?2, ?2, ?2, '{}', ?3, '100%', ?4, ?5, ?6, ?7, ?8, ?10, ?8, 9, ?9, ?10, 1, 1, 'api')
+                """, -1, &task, nil) == SQLITE_OK,
+            sqlite3_prepare_v2(
+                db,
+                "INSERT INTO task_history (task_id, observed_at, status, progress, fail_reason) VALUES (?1, ?2, ?3, '100%', ?4)",
+                -1, &history, nil) == SQLITE_OK
+        else { throw BenchError("prepare: \(String(cString: sqlite3_errmsg(db)))") }
+        let constants = CStrings(models + ["SUCCESS", "FAILURE", "", "Unable to generate audio for this request.", "success", "failure"])
+        let modelText = Array(constants.pointers[0..<models.count])
+        let (successText, failureText, empty, reasonText, successOutcome, failureOutcome) = (
+            constants.pointers[models.count], constants.pointers[models.count + 1], constants.pointers[models.count + 2],
+            constants.pointers[models.count + 3], constants.pointers[models.count + 4], constants.pointers[models.count + 5]
+        )
+        let span = 30 * 86_400.0
+        try exec("BEGIN")
+        for index in 0..<count {
+            let finish = now - span + span * Double(index) / Double(count)
+            let failed = index % 12 == 0
+            let status = failed ? failureText : successText
+            let reason = failed ? reasonText : empty
+            let digits = String(index)
+            let id = "hist-" + String(repeating: "0", count: max(0, 9 - digits.count)) + digits
+            id.withCString { id in
+                sqlite3_bind_text(task, 1, id, -1, csqlite_transient())
+                sqlite3_bind_text(history, 1, id, -1, csqlite_transient())
+            }
+            sqlite3_bind_text(task, 2, modelText[index % modelText.count], -1, nil)
+            sqlite3_bind_text(task, 3, status, -1, nil)
+            sqlite3_bind_text(task, 4, reason, -1, nil)
+            sqlite3_bind_int64(task, 5, Int64(finish - 150))
+            sqlite3_bind_int64(task, 6, Int64(finish - 120))
+            sqlite3_bind_int64(task, 7, Int64(finish))
+            sqlite3_bind_double(task, 10, finish)
+            sqlite3_bind_double(task, 8, finish - 150)
+            sqlite3_bind_text(task, 9, failed ? failureOutcome : successOutcome, -1, nil)
+            sqlite3_bind_double(history, 2, finish)
+            sqlite3_bind_text(history, 3, status, -1, nil)
+            sqlite3_bind_text(history, 4, reason, -1, nil)
+            guard sqlite3_step(task) == SQLITE_DONE, sqlite3_step(history) == SQLITE_DONE else {
+                throw BenchError("insert: \(String(cString: sqlite3_errmsg(db)))")
+            }
+            sqlite3_reset(task)
+            sqlite3_reset(history)
+        }
+        try exec("COMMIT")
+        try exec("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+}
