@@ -70,7 +70,8 @@ public final class TaskStore: Sendable {
                 deltas.recordRegistration(source: source, count: accepted)
                 try Self.addDeltas(deltas, db)
                 return RegistrationResult(
-                    accepted: accepted, duplicates: owned.count - accepted, otherShard: registrations.count - owned.count)
+                    accepted: accepted, duplicates: owned.count - accepted,
+                    otherShard: registrations.count - owned.count)
             }
         }
     }
@@ -91,7 +92,17 @@ public final class TaskStore: Sendable {
     /// the start), read through the partial index `tasks_active`. The collector pages through the
     /// watch list with it, so a cycle holds one page of ids, not the whole list.
     public func activeTaskPage(after cursor: ActiveTaskKey?, limit: Int) throws -> [ActiveTaskKey] {
-        try withConnection { db in
+        try withState { state in
+            let db = state.db
+            if cursor == nil, state.polls.isEmpty {
+                // The first cycle will remember every watched task: size the table once, rather than
+                // growing it (and holding the old and new storage at once) while the cycle runs.
+                var active = 0
+                try db.statement("SELECT COUNT(*) FROM tasks WHERE outcome IS NULL").forEachRow {
+                    active = Int($0.int(0))
+                }
+                state.polls.reserveCapacity(active)
+            }
             let select: Statement
             if let cursor {
                 select = try db.statement(
@@ -101,7 +112,8 @@ public final class TaskStore: Sendable {
                     """)
                 select.bind(1, cursor.action.rawValue).bind(2, cursor.id).bind(3, limit)
             } else {
-                select = try db.statement("SELECT rowid, id, action FROM tasks WHERE outcome IS NULL ORDER BY action, id LIMIT ?1")
+                select = try db.statement(
+                    "SELECT rowid, id, action FROM tasks WHERE outcome IS NULL ORDER BY action, id LIMIT ?1")
                 select.bind(1, limit)
             }
             var keys: [ActiveTaskKey] = []
@@ -109,7 +121,8 @@ public final class TaskStore: Sendable {
             try select.forEachRow { row in
                 keys.append(
                     ActiveTaskKey(
-                        rowid: row.int(0), id: row.string(1) ?? "", action: TaskAction(rawValue: row.string(2) ?? "") ?? .music))
+                        rowid: row.int(0), id: row.string(1) ?? "",
+                        action: TaskAction(rawValue: row.string(2) ?? "") ?? .music))
             }
             return keys
         }
@@ -206,7 +219,8 @@ public final class TaskStore: Sendable {
                             firstSeen: written.firstSeen, fingerprint: fingerprints[rowid],
                             validUntil: written.submitReference + giveUpAfter)
                 } else if unchanged.contains(task.id) {
-                    var poll = state.polls[rowid].flatMap { $0.firstSeen == task.firstSeen ? $0 : nil }
+                    var poll =
+                        state.polls[rowid].flatMap { $0.firstSeen == task.firstSeen ? $0 : nil }
                         ?? PollState(firstSeen: task.firstSeen, fingerprint: nil, validUntil: 0)
                     poll.fingerprint = fingerprints[rowid] ?? PollState.none
                     poll.validUntil = task.submitReference + giveUpAfter
@@ -225,7 +239,7 @@ public final class TaskStore: Sendable {
     @discardableResult
     public func flushPollBookkeeping() throws -> Int {
         let pending = try withState { state in
-            state.polls.compactMap { $0.value.pendingPolls > 0 ? $0.key : nil }.sorted()
+            state.polls.rowidsWithPendingPolls()
         }
         var written = 0
         var start = 0
@@ -240,7 +254,8 @@ public final class TaskStore: Sendable {
                         """)
                     for rowid in chunk {
                         guard let poll = state.polls[rowid], poll.pendingPolls > 0 else { continue }
-                        touch.bind(1, poll.lastPolled).bind(2, Int(poll.pendingPolls)).bind(3, rowid).bind(4, poll.firstSeen)
+                        touch.bind(1, poll.lastPolled).bind(2, Int(poll.pendingPolls)).bind(3, rowid).bind(
+                            4, poll.firstSeen)
                         try touch.run()
                     }
                 }
@@ -256,7 +271,7 @@ public final class TaskStore: Sendable {
     }
 
     /// A row as callers see it: the stored values plus the polls counted in memory.
-    private static func decode(_ row: Statement, _ polls: [Int64: PollState]) -> TrackedTask {
+    private static func decode(_ row: Statement, _ polls: PollTable) -> TrackedTask {
         var task = TaskRow.decode(row)
         polls[TaskRow.rowid(row)]?.overlay(&task)
         return task
@@ -265,12 +280,13 @@ public final class TaskStore: Sendable {
     /// The rows of `ids` (each once, unknown ids skipped), read with one statement per
     /// `maxIDsPerStatement` ids rather than one per id.
     private static func rows(
-        ids: [String], _ db: SQLiteConnection, _ polls: [Int64: PollState]
+        ids: [String], _ db: SQLiteConnection, _ polls: PollTable
     ) throws -> [(rowid: Int64, task: TrackedTask)] {
         var rows: [(rowid: Int64, task: TrackedTask)] = []
         rows.reserveCapacity(ids.count)
         try forEachChunk(of: ids) { chunk in
-            let select = try db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE id IN (\(placeholders(chunk.count)))")
+            let select = try db.statement(
+                "SELECT \(TaskRow.columns) FROM tasks WHERE id IN (\(placeholders(chunk.count)))")
             for (offset, id) in chunk.enumerated() { select.bind(Int32(offset + 1), id) }
             try select.forEachRow { rows.append((TaskRow.rowid($0), decode($0, polls))) }
         }
@@ -279,12 +295,13 @@ public final class TaskStore: Sendable {
 
     /// The rows of `rowids` that still exist.
     private static func rows(
-        rowids: [Int64], _ db: SQLiteConnection, _ polls: [Int64: PollState]
+        rowids: [Int64], _ db: SQLiteConnection, _ polls: PollTable
     ) throws -> [(rowid: Int64, task: TrackedTask)] {
         var rows: [(rowid: Int64, task: TrackedTask)] = []
         rows.reserveCapacity(rowids.count)
         try forEachChunk(of: rowids) { chunk in
-            let select = try db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE rowid IN (\(placeholders(chunk.count)))")
+            let select = try db.statement(
+                "SELECT \(TaskRow.columns) FROM tasks WHERE rowid IN (\(placeholders(chunk.count)))")
             for (offset, rowid) in chunk.enumerated() { select.bind(Int32(offset + 1), rowid) }
             try select.forEachRow { rows.append((TaskRow.rowid($0), decode($0, polls))) }
         }
@@ -293,7 +310,7 @@ public final class TaskStore: Sendable {
 
     /// Ids bound into one `IN (…)` list at most: far below SQLite's limit of 32766 variables, and
     /// large enough that a collector batch (≤ 100 ids) is one statement.
-    static let maxIDsPerStatement = 500
+    static let maxIDsPerStatement = 512
 
     private static func forEachChunk<T>(of ids: [T], _ body: (ArraySlice<T>) throws -> Void) throws {
         var start = 0
@@ -304,9 +321,13 @@ public final class TaskStore: Sendable {
         }
     }
 
-    /// "?first, ?first+1, …" for `count` parameters.
+    /// "?first, ?first+1, …" for `count` parameters, rounded up to a power of two: the parameters
+    /// left unbound are NULL, which `IN` never matches, and the connection caches a handful of
+    /// statements instead of one per list length.
     private static func placeholders(_ count: Int, from first: Int = 1) -> String {
-        (first..<(first + count)).map { "?\($0)" }.joined(separator: ", ")
+        var slots = 1
+        while slots < count { slots *= 2 }
+        return (first..<(first + slots)).map { "?\($0)" }.joined(separator: ", ")
     }
 
     /// Writes one batch as is (tests and imports; the collector uses `applyPoll`).
@@ -348,7 +369,8 @@ public final class TaskStore: Sendable {
             // Poll bookkeeping only: one statement for the whole batch.
             try forEachChunk(of: batch.polledUnchanged) { chunk in
                 let touch = try db.statement(
-                    "UPDATE tasks SET last_polled = ?1, poll_count = poll_count + 1 WHERE id IN (\(placeholders(chunk.count, from: 2)))")
+                    "UPDATE tasks SET last_polled = ?1, poll_count = poll_count + 1 WHERE id IN (\(placeholders(chunk.count, from: 2)))"
+                )
                 touch.bind(1, batch.polledAt)
                 for (offset, id) in chunk.enumerated() { touch.bind(Int32(offset + 2), id) }
                 try touch.run()
@@ -424,7 +446,9 @@ public final class TaskStore: Sendable {
     public func admittedModels() throws -> [String] {
         try withConnection { db in
             var names: [String] = []
-            try db.statement("SELECT name FROM models ORDER BY position").forEachRow { names.append($0.string(0) ?? "") }
+            try db.statement("SELECT name FROM models ORDER BY position").forEachRow {
+                names.append($0.string(0) ?? "")
+            }
             return names
         }
     }
@@ -447,8 +471,10 @@ public final class TaskStore: Sendable {
                 let model = row.string(1) ?? ModelName.unknown
                 let status = TaskStatus(upstream: row.string(2) ?? "")
                 let key = "\(action.rawValue)\u{0}\(model)\u{0}\(status.rawValue)"
-                var group = merged[key] ?? ActiveGroup(
-                    action: action, model: model, status: status, count: 0, stuck: 0, oldestSubmit: .infinity)
+                var group =
+                    merged[key]
+                    ?? ActiveGroup(
+                        action: action, model: model, status: status, count: 0, stuck: 0, oldestSubmit: .infinity)
                 group.count += Int(row.int(3))
                 group.stuck += Int(row.int(4))
                 group.oldestSubmit = min(group.oldestSubmit, row.double(5))
@@ -472,7 +498,8 @@ public final class TaskStore: Sendable {
             try select.forEachRow { row in
                 windows.append(
                     FailureWindow(
-                        name: window, action: row.string(0) ?? "", model: row.string(1) ?? "", failures: Int(row.int(2)),
+                        name: window, action: row.string(0) ?? "", model: row.string(1) ?? "",
+                        failures: Int(row.int(2)),
                         finished: Int(row.int(3))))
             }
             return windows
@@ -577,7 +604,8 @@ public final class TaskStore: Sendable {
                         (SELECT id FROM tasks WHERE outcome IS NOT NULL AND finished_at < ?1)
                     """
                 ).bind(1, cutoff).run()
-                try db.statement("DELETE FROM tasks WHERE outcome IS NOT NULL AND finished_at < ?1").bind(1, cutoff).run()
+                try db.statement("DELETE FROM tasks WHERE outcome IS NOT NULL AND finished_at < ?1").bind(1, cutoff)
+                    .run()
                 let pruned = db.changes
                 try db.statement("DELETE FROM finish_minutes WHERE minute < ?1")
                     .bind(1, Int64((rollupCutoff / 60).rounded(.down))).run()
@@ -618,7 +646,105 @@ public struct ActiveTaskKey: Sendable, Equatable {
 private struct StoreState {
     let db: SQLiteConnection
     /// By rowid, for unfinished tasks the collector polled (see `TaskStore.applyPoll`).
-    var polls: [Int64: PollState] = [:]
+    var polls = PollTable()
+}
+
+/// Poll states by rowid in 40 bytes a task: rowids in a sorted array (binary search) beside their
+/// states, plus a small dictionary of recent additions merged into them in bulk, in place. A
+/// Dictionary of every task would take 2–3 times that (its table is a power of two sized for a 75%
+/// load) and, growing, would hold its old and new tables at once.
+private struct PollTable {
+    private var rowids: [Int64] = []
+    /// Parallel to `rowids`; a removed entry stays (marked) until the next merge.
+    private var states: [PollState] = []
+    private var removed = 0
+    private var recent: [Int64: PollState] = [:]
+
+    /// Additions kept in `recent` before a merge.
+    static let mergeThreshold = 4_096
+
+    var isEmpty: Bool { rowids.count == removed && recent.isEmpty }
+
+    /// Room for `count` entries, so merges up to that size happen in place.
+    mutating func reserveCapacity(_ count: Int) {
+        rowids.reserveCapacity(count)
+        states.reserveCapacity(count)
+    }
+
+    subscript(rowid: Int64) -> PollState? {
+        get {
+            if let state = recent[rowid] { return state }
+            guard let index = index(of: rowid), !states[index].isRemoved else { return nil }
+            return states[index]
+        }
+        set {
+            if let index = index(of: rowid) {
+                let wasRemoved = states[index].isRemoved
+                states[index] = newValue ?? .removed
+                removed += (newValue == nil ? 1 : 0) - (wasRemoved ? 1 : 0)
+                if removed > max(Self.mergeThreshold, rowids.count / 2) { merge() }
+            } else {
+                recent[rowid] = newValue
+                if recent.count >= Self.mergeThreshold { merge() }
+            }
+        }
+    }
+
+    /// Rows with polls not yet written, in rowid order.
+    func rowidsWithPendingPolls() -> [Int64] {
+        var result: [Int64] = []
+        for (index, rowid) in rowids.enumerated() where !states[index].isRemoved && states[index].pendingPolls > 0 {
+            result.append(rowid)
+        }
+        result += recent.compactMap { $0.value.pendingPolls > 0 ? $0.key : nil }
+        return result.sorted()
+    }
+
+    private func index(of rowid: Int64) -> Int? {
+        var low = 0
+        var high = rowids.count
+        while low < high {
+            let middle = (low + high) / 2
+            if rowids[middle] < rowid { low = middle + 1 } else { high = middle }
+        }
+        return low < rowids.count && rowids[low] == rowid ? low : nil
+    }
+
+    /// Drops removed entries and merges `recent` in, in place (from the back); the arrays grow by a
+    /// quarter when they are full.
+    private mutating func merge() {
+        var live = 0
+        for index in rowids.indices where !states[index].isRemoved {
+            rowids[live] = rowids[index]
+            states[live] = states[index]
+            live += 1
+        }
+        rowids.removeLast(rowids.count - live)
+        states.removeLast(states.count - live)
+        removed = 0
+        let additions = recent.sorted { $0.key < $1.key }
+        recent = [:]
+        guard !additions.isEmpty else { return }
+        let total = live + additions.count
+        if rowids.capacity < total { reserveCapacity(total + total / 4) }
+        rowids.append(contentsOf: repeatElement(0, count: additions.count))
+        states.append(contentsOf: repeatElement(.removed, count: additions.count))
+        var old = live - 1
+        var new = additions.count - 1
+        var write = total - 1
+        while new >= 0 {
+            if old >= 0 && rowids[old] > additions[new].key {
+                rowids[write] = rowids[old]
+                states[write] = states[old]
+                old -= 1
+            } else {
+                rowids[write] = additions[new].key
+                states[write] = additions[new].value
+                new -= 1
+            }
+            write -= 1
+        }
+    }
 }
 
 /// What the store remembers about one watched row between polls: 32 bytes, as there is one per
@@ -639,6 +765,10 @@ private struct PollState {
 
     static let none = 0
     private static let epoch = 1_600_000_000.0
+
+    /// The mark of a removed entry in `PollTable`.
+    static let removed = PollState(firstSeen: -.infinity, fingerprint: nil, validUntil: 0)
+    var isRemoved: Bool { firstSeen == -.infinity }
 
     init(firstSeen: Double, fingerprint: Int?, validUntil: Double) {
         self.firstSeen = firstSeen

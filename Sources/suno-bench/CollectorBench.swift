@@ -32,6 +32,8 @@ enum CollectorBench {
         var unchangedWall: Double
         /// Yardstick: fetching and decoding the same batches with no store work at all.
         var fetchOnlyCPU: Double
+        /// Writing the poll bookkeeping of every task (kept in memory between flushes) to the file.
+        var flushCPU: Double
         /// Body bytes per task of the answers of the measured cycles.
         var bytesPerTask: Double
         /// CPU of the simulator child over the whole run (not part of any figure; shown for context).
@@ -50,7 +52,6 @@ enum CollectorBench {
         let assembly = try ExporterApp.assemble(
             ServeConfiguration(
                 listen: ListenAddress(host: "127.0.0.1", port: 0), storagePath: scratch.path("exporter.db"),
-                requestTimeout: 60,
                 collector: CollectorSettings(interval: 15, batchSize: batchSize, concurrency: concurrency)),
             baseURL: baseURL, logger: Measure.quietLogger, clock: { clock.now })
         try register(ids, in: assembly.store, now: clock.now)
@@ -65,7 +66,8 @@ enum CollectorBench {
             guard report.failedBatches == 0, report.tasks == tasks, report.changed == expectChanged else {
                 throw BenchError(
                     "collector cycle over \(tasks) tasks: \(report.tasks) polled, \(report.changed) changed "
-                        + "(expected \(expectChanged)), \(report.failedBatches) failed batches: \(report.firstError ?? "")")
+                        + "(expected \(expectChanged)), \(report.failedBatches) failed batches: \(report.firstError ?? "")"
+                )
             }
             return (measured.cpu, measured.wall)
         }
@@ -86,20 +88,37 @@ enum CollectorBench {
         try advance(1)
         let unchangedSecond = try await cycle(expectChanged: 0)
         let unchanged = unchangedFirst.cpu <= unchangedSecond.cpu ? unchangedFirst : unchangedSecond
-        let extra = Int(ProcessInfo.processInfo.environment["BENCH_EXTRA_UNCHANGED"] ?? "") ?? 0
-        for _ in 0..<extra {
-            try advance(1)
-            let more = try await cycle(expectChanged: 0)
-            FileOutput.standardError("extra unchanged cycle: \(more.cpu) CPU-s\n")
-        }
+        let flushCPU = try checkPollBookkeeping(assembly: assembly, ids: ids, path: scratch.path("exporter.db"))
 
         let fetchOnly = try await fetchOnlyCPU(ids: ids, baseURL: baseURL)
         let bytes = try await bodyBytes(ids: Array(ids.prefix(batchSize)), baseURL: baseURL)
         let simulatorCPU = Double(try child.ask("cpu")) ?? .nan
         return Result(
             tasks: tasks, changedCPU: changed.cpu, changedWall: changed.wall, unchangedCPU: unchanged.cpu,
-            unchangedWall: unchanged.wall, fetchOnlyCPU: fetchOnly,
+            unchangedWall: unchanged.wall, fetchOnlyCPU: fetchOnly, flushCPU: flushCPU,
             bytesPerTask: Double(bytes) / Double(min(batchSize, ids.count)), simulatorCPU: simulatorCPU)
+    }
+
+    /// Every task was polled 5 times (2 of them without a change, counted in memory): the store's
+    /// view must say so, and after a flush the file must say the same to another reader (the CLI).
+    /// Returns the CPU seconds of the flush.
+    static func checkPollBookkeeping(assembly: ExporterApp.Assembly, ids: [String], path: String) throws -> Double {
+        let sample = [ids[0], ids[ids.count / 2], ids[ids.count - 1]]
+        let inMemory = try assembly.store.tasks(ids: sample)
+        guard inMemory.count == sample.count, inMemory.allSatisfy({ $0.pollCount == 5 && $0.lastPolled != nil }) else {
+            throw BenchError("poll bookkeeping: \(inMemory.map { ($0.pollCount, $0.lastPolled ?? 0) })")
+        }
+        let start = Measure.processCPUSeconds()
+        assembly.collector.flushPolls()
+        let flushCPU = Measure.processCPUSeconds() - start
+        let onFile = try TaskStore(path: path).tasks(ids: sample)
+        guard onFile.map(\.pollCount) == inMemory.map(\.pollCount),
+            onFile.map(\.lastPolled) == inMemory.map(\.lastPolled)
+        else {
+            throw BenchError(
+                "poll bookkeeping on file differs: \(onFile.map(\.pollCount)) vs \(inMemory.map(\.pollCount))")
+        }
+        return flushCPU
     }
 
     /// Registers the ids as the API would, 1000 per transaction.
@@ -108,7 +127,8 @@ enum CollectorBench {
         while start < ids.count {
             let end = min(start + 1_000, ids.count)
             let registrations = (start..<end).map { index in
-                Registration(id: ids[index], action: .music, model: SimulatorChild.models[index % SimulatorChild.models.count])
+                Registration(
+                    id: ids[index], action: .music, model: SimulatorChild.models[index % SimulatorChild.models.count])
             }
             try store.register(registrations, source: "api", now: now)
             start = end
@@ -121,7 +141,9 @@ enum CollectorBench {
             configuration: GatewayClientConfiguration(
                 baseURL: baseURL, requestTimeout: .seconds(60), maxConnections: concurrency, version: "bench"),
             logger: Measure.quietLogger)
-        let batches = stride(from: 0, to: ids.count, by: batchSize).map { Array(ids[$0..<min($0 + batchSize, ids.count)]) }
+        let batches = stride(from: 0, to: ids.count, by: batchSize).map {
+            Array(ids[$0..<min($0 + batchSize, ids.count)])
+        }
         // One warm-up batch opens the connections.
         _ = try await client.fetch(ids: batches[0], action: .music)
         let measured = try await Measure.cpu {
@@ -134,12 +156,16 @@ enum CollectorBench {
                 var decoded = 0
                 for try await count in group {
                     decoded += count
-                    if let batch = pending.next() { group.addTask { try await client.fetch(ids: batch, action: .music).count } }
+                    if let batch = pending.next() {
+                        group.addTask { try await client.fetch(ids: batch, action: .music).count }
+                    }
                 }
                 return decoded
             }
         }
-        guard measured.value == ids.count else { throw BenchError("fetch-only pass decoded \(measured.value) of \(ids.count)") }
+        guard measured.value == ids.count else {
+            throw BenchError("fetch-only pass decoded \(measured.value) of \(ids.count)")
+        }
         return measured.cpu
     }
 
@@ -156,19 +182,5 @@ enum CollectorBench {
 
     static func bodyBytes(ids: [String], baseURL: String) async throws -> Int {
         try await fetchBody(ids: ids, baseURL: baseURL).count
-    }
-}
-
-enum FetchExperiment {
-    static func run() async throws {
-        let (child, baseURL, ids) = try SimulatorChild.spawn(tasks: 100_000)
-        defer { child.finish() }
-        for step in [6.0, 5, 5] {
-            _ = try child.ask("advance \(step)")
-            let body = try await CollectorBench.fetchBody(ids: Array(ids.prefix(100)), baseURL: baseURL)
-            let cpu = try await CollectorBench.fetchOnlyCPU(ids: ids, baseURL: baseURL)
-            print("after +\(step): bytes/task", body.count / 100, "fetch-only cpu", cpu)
-        }
-        for _ in 0..<3 { print("fetch-only cpu", try await CollectorBench.fetchOnlyCPU(ids: ids, baseURL: baseURL)) }
     }
 }

@@ -97,7 +97,8 @@ enum CodableDecoding {
         return (answer.data ?? []).map { item in
             let clips = item.data ?? []
             return TaskObservation(
-                taskID: item.task_id, action: item.action ?? "", status: item.status ?? "", progress: item.progress ?? "",
+                taskID: item.task_id, action: item.action ?? "", status: item.status ?? "",
+                progress: item.progress ?? "",
                 failReason: item.fail_reason ?? "", submitTime: item.submit_time ?? 0, startTime: item.start_time ?? 0,
                 finishTime: item.finish_time ?? 0,
                 modelName: clips.lazy.compactMap(\.model_name).first { !$0.isEmpty },

@@ -46,11 +46,16 @@ enum HistoryFixture {
                             outcome: failed ? .failure : .success, seconds: seconds,
                             reason: failed ? FailureReason.allCases[Int(next() % 6)] : nil),
                         action: action, model: model, taskID: "fixture", now: now)
-                    commit.deltas.record(.queueWait(seconds: Double(next() % 60)), action: action, model: model, taskID: "fixture", now: now)
-                    commit.deltas.record(.firstAudio(seconds: Double(10 + next() % 90)), action: action, model: model, taskID: "fixture", now: now)
+                    commit.deltas.record(
+                        .queueWait(seconds: Double(next() % 60)), action: action, model: model, taskID: "fixture",
+                        now: now)
+                    commit.deltas.record(
+                        .firstAudio(seconds: Double(10 + next() % 90)), action: action, model: model, taskID: "fixture",
+                        now: now)
                 }
                 for minute in stride(from: 0, to: 1_440, by: 10) {
-                    let key = FinishMinute(minute: Int64(now / 60) - Int64(minute), action: action.rawValue, model: model)
+                    let key = FinishMinute(
+                        minute: Int64(now / 60) - Int64(minute), action: action.rawValue, model: model)
                     commit.finishMinutes[key] = (finished: 3, failures: Int(next() % 2))
                 }
             }
@@ -63,7 +68,9 @@ enum HistoryFixture {
     static func insertHistory(path: String, finishedTasks count: Int, now: Double) throws {
         guard count > 0 else { return }
         var db: OpaquePointer?
-        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK else { throw BenchError("open \(path)") }
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK else {
+            throw BenchError("open \(path)")
+        }
         defer { sqlite3_close_v2(db) }
         func exec(_ sql: String) throws {
             guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
@@ -91,11 +98,14 @@ enum HistoryFixture {
                 "INSERT INTO task_history (task_id, observed_at, status, progress, fail_reason) VALUES (?1, ?2, ?3, '100%', ?4)",
                 -1, &history, nil) == SQLITE_OK
         else { throw BenchError("prepare: \(String(cString: sqlite3_errmsg(db)))") }
-        let constants = CStrings(models + ["SUCCESS", "FAILURE", "", "Unable to generate audio for this request.", "success", "failure"])
+        let constants = CStrings(
+            models + ["SUCCESS", "FAILURE", "", "Unable to generate audio for this request.", "success", "failure"])
         let modelText = Array(constants.pointers[0..<models.count])
         let (successText, failureText, empty, reasonText, successOutcome, failureOutcome) = (
-            constants.pointers[models.count], constants.pointers[models.count + 1], constants.pointers[models.count + 2],
-            constants.pointers[models.count + 3], constants.pointers[models.count + 4], constants.pointers[models.count + 5]
+            constants.pointers[models.count], constants.pointers[models.count + 1],
+            constants.pointers[models.count + 2],
+            constants.pointers[models.count + 3], constants.pointers[models.count + 4],
+            constants.pointers[models.count + 5]
         )
         let span = 30 * 86_400.0
         try exec("BEGIN")

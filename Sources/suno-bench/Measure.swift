@@ -66,7 +66,8 @@ final class ScratchDirectory {
     let url: URL
 
     init(_ name: String) throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("suno-bench-\(name)-\(getpid())-\(UUID().uuidString.prefix(8))")
+        url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "suno-bench-\(name)-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 

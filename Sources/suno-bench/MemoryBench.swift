@@ -3,14 +3,11 @@ import SunoExporterApp
 import SunoExporterCore
 import SunoStore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Peak RSS of an exporter watching 100k tasks over a database holding 1M finished tasks (1M
 /// history rows). The exporter runs alone in a child process (`suno-bench __exporter`), so its
 /// VmHWM counts nothing but the exporter: runtime and libraries, SQLite, the collector's cycles
-/// (every task changing, then nothing changing), snapshots and scrapes.
+/// (every task changing, then nothing changing) at the collector's default interval, snapshots and
+/// scrapes.
 enum MemoryBench {
     struct Result {
         var watched: Int
@@ -27,7 +24,8 @@ enum MemoryBench {
         let scratch = try ScratchDirectory("memory")
         defer { scratch.remove() }
         let path = scratch.path("exporter.db")
-        try HistoryFixture.create(path: path, finishedTasks: history, activePerModel: 0, now: SimulatorChild.startInstant)
+        try HistoryFixture.create(
+            path: path, finishedTasks: history, activePerModel: 0, now: SimulatorChild.startInstant)
         do {
             let store = try TaskStore(path: path)
             try CollectorBench.register(ids, in: store, now: SimulatorChild.startInstant)
@@ -38,21 +36,28 @@ enum MemoryBench {
         defer { exporter.finish() }
         let idle = Int(try exporter.ask("rss").split(separator: " ").last ?? "") ?? 0
         var now = SimulatorChild.startInstant
-        // The collector benchmark's sequence: first answers, two status changes, two unchanged polls.
-        for (step, changed) in [(6.0, watched), (5, watched), (5, watched), (1, 0), (1, 0)] {
+        // The collector benchmark's sequence (first answers, two status changes, two unchanged polls),
+        // at the collector's real pace: one cycle every `--collector.interval` (15 s) of wall time. Run
+        // back to back, cycles would overlap what the previous ones leave for a while (each gateway
+        // call's deadline timer lives for the request timeout, 10 s), which a deployment never sees.
+        let interval = CollectorSettings().interval
+        for (index, (step, changed)) in [(6.0, watched), (5, watched), (5, watched), (1, 0), (1, 0)].enumerated() {
+            let cycleStart = Measure.wallSeconds()
             now += step
             _ = try simulator.ask("advance \(step)")
-            FileOutput.standardError("before cycle: \(try exporter.ask("heap"))\n")
             let report = try exporter.ask("cycle \(now)").split(separator: " ").compactMap { Int($0) }
             guard report.count == 3, report[0] == watched, report[1] == changed, report[2] == 0 else {
                 throw BenchError("memory benchmark cycle: polled/changed/failed = \(report)")
             }
             // A scrape, plain and gzip, as Prometheus would between cycles.
-            _ = try MetricsBench.runProcess("/usr/bin/curl", ["-sS", "-o", "/dev/null", "http://127.0.0.1:\(port)/metrics"])
             _ = try MetricsBench.runProcess(
-                "/usr/bin/curl", ["-sS", "-o", "/dev/null", "-H", "Accept-Encoding: gzip", "http://127.0.0.1:\(port)/metrics"])
+                "/usr/bin/curl", ["-sS", "-o", "/dev/null", "http://127.0.0.1:\(port)/metrics"])
+            _ = try MetricsBench.runProcess(
+                "/usr/bin/curl",
+                ["-sS", "-o", "/dev/null", "-H", "Accept-Encoding: gzip", "http://127.0.0.1:\(port)/metrics"])
+            let rest = interval - (Measure.wallSeconds() - cycleStart)
+            if index < 4, rest > 0 { try await Task.sleep(for: .milliseconds(Int64(rest * 1_000))) }
         }
-        FileOutput.standardError("end: \(try exporter.ask("heap"))\n")
         let peak = Int(try exporter.ask("rss").split(separator: " ").first ?? "") ?? 0
         return Result(watched: watched, history: history, idleRSS: idle, peakRSS: peak)
     }
@@ -77,7 +82,7 @@ enum ExporterChild {
         do {
             assembly = try ExporterApp.assemble(
                 ServeConfiguration(
-                    listen: ListenAddress(host: "127.0.0.1", port: 0), storagePath: arguments[0], requestTimeout: 60,
+                    listen: ListenAddress(host: "127.0.0.1", port: 0), storagePath: arguments[0],
                     collector: CollectorSettings(
                         batchSize: CollectorBench.batchSize, concurrency: CollectorBench.concurrency,
                         maxModels: HistoryFixture.models.count)),
@@ -100,10 +105,6 @@ enum ExporterChild {
                 FileOutput.standardOutput("\(report.tasks) \(report.changed) \(report.failedBatches)\n")
             case "rss":
                 FileOutput.standardOutput("\(Measure.peakRSSBytes()) \(Measure.currentRSSBytes())\n")
-            case "heap":
-                let text = (try? String(contentsOfFile: "/proc/self/smaps_rollup", encoding: .utf8)) ?? ""
-                let anon = text.split(separator: "\n").first { $0.hasPrefix("Anonymous:") } ?? ""
-                FileOutput.standardOutput("hwm \(Measure.peakRSSBytes() >> 20) rss \(Measure.currentRSSBytes() >> 20) \(anon)\n")
             default:
                 FileOutput.standardOutput("unknown command\n")
             }

@@ -137,7 +137,9 @@ enum MetricsBench {
             let output = try runProcess("/usr/bin/curl", ["-sS", "--max-time", "10", url])
             return output
         }
-        guard try body(first) == body(second) else { throw BenchError("the exporter and the static server serve different bytes") }
+        guard try body(first) == body(second) else {
+            throw BenchError("the exporter and the static server serve different bytes")
+        }
     }
 
     /// Runs wrk against `url` and reads its summary; the CPU this process used meanwhile is the server's.
@@ -189,7 +191,9 @@ enum MetricsBench {
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchError("\(path) exited with \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else {
+            throw BenchError("\(path) exited with \(process.terminationStatus)")
+        }
         return data
     }
 }

@@ -40,7 +40,10 @@ final class ResultTable {
             for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
         }
         func line(_ row: [String]) -> String {
-            "| " + row.enumerated().map { index, cell in cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
+            "| "
+                + row.enumerated().map { index, cell in
+                    cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                }
                 .joined(separator: " | ") + " |"
         }
         var text = line(header) + "\n"

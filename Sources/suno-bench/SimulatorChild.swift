@@ -18,12 +18,14 @@ enum SimulatorChild {
     static let models = ["chirp-v3-5", "chirp-v4", "chirp-auk", "chirp-bluejay", "chirp-crow"]
 
     /// The lyrics of COMETAPI.md's sample item: both clips of a task carry them, so an item weighs what a real one does.
-    static let prompt = "[Verse]\nNeon rain on the window glass\nCity lights that never pass\n\n[Chorus]\nHold on, hold on to the night"
+    static let prompt =
+        "[Verse]\nNeon rain on the window glass\nCity lights that never pass\n\n[Chorus]\nHold on, hold on to the night"
 
     /// Every task of the benchmark follows the same timeline, so a whole watch list changes status
     /// at once: NOT_START, SUBMITTED at +5 s, QUEUED at +10 s, IN_PROGRESS (two streaming clips)
     /// at +15 s, and it stays there for a day.
-    static let timeline = PhaseTimeline(toSubmitted: 5...5, toQueued: 5...5, toInProgress: 5...5, toDone: 86_000...86_000)
+    static let timeline = PhaseTimeline(
+        toSubmitted: 5...5, toQueued: 5...5, toInProgress: 5...5, toDone: 86_000...86_000)
 
     /// The parent's side: starts a child with `tasks` tasks and reads their ids.
     static func spawn(tasks: Int) throws -> (child: ChildProcess, baseURL: String, ids: [String]) {

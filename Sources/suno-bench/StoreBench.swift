@@ -50,7 +50,8 @@ enum StoreBench {
             try oursPass(store: ours, ids: order, status: status, now: now)
             bestOurs = min(bestOurs, Measure.threadCPUSeconds() - oursStart)
         }
-        return Result(tasks: tasks, oursTasksPerSecond: Double(tasks) / bestOurs, cLevelTasksPerSecond: Double(tasks) / bestC)
+        return Result(
+            tasks: tasks, oursTasksPerSecond: Double(tasks) / bestOurs, cLevelTasksPerSecond: Double(tasks) / bestC)
     }
 
     /// Every task gets a new status: the store work of a collector cycle in which everything changes,
@@ -74,7 +75,8 @@ enum StoreBench {
                     task.pollCount += 1
                     if task.firstReturned == nil { task.firstReturned = now }
                     commit.changed.append(task)
-                    commit.history.append((task.id, HistoryEntry(status: status, progress: "0%", failReason: "", observedAt: now)))
+                    commit.history.append(
+                        (task.id, HistoryEntry(status: status, progress: "0%", failReason: "", observedAt: now)))
                 }
                 return commit
             }
@@ -123,7 +125,6 @@ final class CLevelWriter {
         }
         try exec("PRAGMA journal_mode = WAL")
         try exec("PRAGMA synchronous = NORMAL")
-        if let extra = ProcessInfo.processInfo.environment["BENCH_PRAGMAS"] { try exec(extra) }
         guard sqlite3_prepare_v3(db, Self.updateSQL, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &update, nil) == SQLITE_OK,
             sqlite3_prepare_v3(db, Self.insertSQL, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &insert, nil) == SQLITE_OK
         else { throw BenchError("prepare failed: \(String(cString: sqlite3_errmsg(db)))") }
@@ -207,43 +208,4 @@ final class CStrings {
     }
 
     deinit { storage.deallocate() }
-}
-
-enum StoreExperiment {
-    static func run() throws {
-        let tasks = 100_000
-        let scratch = try ScratchDirectory("exp")
-        defer { scratch.remove() }
-        let template = scratch.path("template.db")
-        let ids = (0..<tasks).map { String(format: "%08x-5b0f-4c8e-9f10-%012x", $0 &* 2_654_435_761 & 0xffff_ffff, $0) }
-        var rowidOrder: [String] = []
-        do {
-            let store = try TaskStore(path: template)
-            try CollectorBench.register(ids, in: store, now: 1_000)
-            try StoreBench.oursPass(store: store, ids: ids, status: "SUBMITTED", now: 1_005)
-            rowidOrder = ids
-        }
-        let idOrder = ids.sorted()
-        _ = rowidOrder
-        let pageSize = ProcessInfo.processInfo.environment["BENCH_PAGE"]
-        for (name, order) in [("id", idOrder), ("id", idOrder)] {
-            let path = scratch.path("c-\(name)-\(UUID().uuidString).db")
-            try FileManager.default.copyItem(atPath: template, toPath: path)
-            if let pageSize {
-                var db: OpaquePointer?
-                sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil)
-                for sql in ["PRAGMA journal_mode=DELETE", "PRAGMA page_size=\(pageSize)", "VACUUM", "PRAGMA journal_mode=WAL"] {
-                    if sqlite3_exec(db, sql, nil, nil, nil) != SQLITE_OK { print("fail", sql, String(cString: sqlite3_errmsg(db))) }
-                }
-                sqlite3_close_v2(db)
-            }
-            let writer = try CLevelWriter(path: path, ids: order)
-            let m0 = Measure.processCPUSeconds(), w0 = Measure.wallSeconds()
-            try writer.pass(status: "QUEUED", now: 1_010, batchSize: 100)
-            let m1 = Measure.processCPUSeconds(), w1 = Measure.wallSeconds()
-            try writer.pass(status: "IN_PROGRESS", now: 1_015, batchSize: 100)
-            let m2 = Measure.processCPUSeconds(), w2 = Measure.wallSeconds()
-            print(name, "pass1 cpu", m1 - m0, "wall", w1 - w0, "pass2 cpu", m2 - m1, "wall", w2 - w1)
-        }
-    }
 }

@@ -1,31 +1,19 @@
-// `make bench`: every benchmark of README "Benchmarks", one table on stdout.
-// Hidden subcommands run parts of a benchmark in child processes (see ChildProcess).
+import Foundation
+
+// `make bench`: the benchmarks of README "Benchmarks", one table on stdout (progress on stderr).
+// `suno-bench [section…]` runs some sections only. The double-underscore subcommands are the child
+// processes the benchmarks start themselves (see ChildProcess); they are not meant to be run by hand.
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case SimulatorChild.command:
     SimulatorChild.run(arguments: Array(arguments.dropFirst()))
 case ExporterChild.command:
     await ExporterChild.run(arguments: Array(arguments.dropFirst()))
-case "exp":
-    try StoreExperiment.run()
-case "fetch":
-    try await FetchExperiment.run()
-case "decode":
-    print(try await DecodeBench.run())
-case "metrics":
-    print(try MetricsBench.run())
-    print(try MetricsBench.runHistory())
-case "memory":
-    print(try await MemoryBench.run())
-case "gateway":
-    print(try await GatewayEfficiencyBench.run(tasksPerMinute: 12))
-    print(try await GatewayEfficiencyBench.run(tasksPerMinute: 600))
-case "store":
-    print(try StoreBench.run(tasks: 100_000))
 default:
-    let sizes = arguments.first == "collector100k" ? [100_000] : [10_000, 100_000]
-    for tasks in sizes {
-        let result = try await CollectorBench.run(tasks: tasks)
-        print(result)
+    do {
+        try await BenchRunner.run(sections: arguments)
+    } catch {
+        FileOutput.standardError("suno-bench: \(error)\n")
+        exit(1)
     }
 }

@@ -5,6 +5,10 @@ import SunoStore
 import SunoUpstream
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Polls the gateway for every watched, unfinished task and writes what changed.
 ///
 /// One cycle: page through the active ids (by action, then id), cut them into batches of ≤ batch-size
@@ -84,7 +88,8 @@ public final class Collector: Sendable {
             first = try batches.next()
         } catch {
             logger.error("store read failed", metadata: ["error": "\(error)"])
-            recorder.recordCycle(seconds: clock() - started, reachedGateway: false, fullySuccessful: false, endedAt: clock())
+            recorder.recordCycle(
+                seconds: clock() - started, reachedGateway: false, fullySuccessful: false, endedAt: clock())
             publish()
             return report
         }
@@ -147,6 +152,7 @@ public final class Collector: Sendable {
         flushPollsIfDue(now: ended)
         state.firstCycleDone.store(true, ordering: .releasing)
         publish()
+        HeapTrim.releaseFreeMemory()
         return report
     }
 
@@ -307,12 +313,15 @@ public final class Collector: Sendable {
     }
 
     /// Pure apart from the model labeler: lifecycle rules for every task of a batch.
-    func apply(observations: [String: TaskObservation], to tasks: [TrackedTask], now: Double, isPoll: Bool) -> AppliedBatch {
+    func apply(observations: [String: TaskObservation], to tasks: [TrackedTask], now: Double, isPoll: Bool)
+        -> AppliedBatch
+    {
         var applied = AppliedBatch()
         applied.commit.polledAt = now
         var models = ModelNameCache()
         for task in tasks where !task.isFinished {
-            let update = Lifecycle.apply(observations[task.id], to: task, now: now, policy: settings.policy, isPoll: isPoll)
+            let update = Lifecycle.apply(
+                observations[task.id], to: task, now: now, policy: settings.policy, isPoll: isPoll)
             if update.isChanged {
                 applied.commit.changed.append(update.task)
             } else if isPoll {
@@ -327,7 +336,8 @@ public final class Collector: Sendable {
                 applied.commit.deltas.record(event, action: task.action, model: label, taskID: task.id, now: now)
                 if case .finished(let outcome, _, _) = event {
                     applied.finished += 1
-                    let key = FinishMinute(minute: Int64((now / 60).rounded(.down)), action: task.action.rawValue, model: label)
+                    let key = FinishMinute(
+                        minute: Int64((now / 60).rounded(.down)), action: task.action.rawValue, model: label)
                     var counts = applied.commit.finishMinutes[key] ?? (0, 0)
                     counts.finished += 1
                     if outcome == .failure { counts.failures += 1 }
@@ -348,5 +358,25 @@ extension Collector.CycleReport {
         changed += result.changed
         finished += result.finished
         missing += result.missing
+    }
+}
+
+/// Gives the heap a cycle freed back to the system. A cycle's transient buffers (answers, decoded
+/// items, rows, the snapshot's renderings) are spread over glibc's per-thread malloc arenas, which
+/// otherwise keep the freed pages resident: the process would settle well above what it uses.
+/// `malloc_trim` is looked up at run time (it is not in the Swift Glibc module); elsewhere this is a no-op.
+enum HeapTrim {
+    #if canImport(Glibc)
+        private typealias Trim = @convention(c) (Int) -> Int32
+        private static let trim: Trim? = {
+            guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") else { return nil }
+            return unsafeBitCast(symbol, to: Trim.self)
+        }()
+    #endif
+
+    static func releaseFreeMemory() {
+        #if canImport(Glibc)
+            _ = trim?(0)
+        #endif
     }
 }

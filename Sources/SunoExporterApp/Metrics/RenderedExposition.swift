@@ -14,13 +14,15 @@ public struct RenderedExposition: Sendable {
     public let openMetricsGzip: SharedBytes
 
     /// Renders and compresses `families` (4 buffers; the gzip level trades publish time for bytes on the wire).
+    /// One format at a time, compressed from its shared copy: a publish holds at most one rendering
+    /// and one compression buffer beside the buffers already made, not all four at once.
     public init(families: [MetricFamily], gzipLevel: Int = Gzip.defaultLevel) {
-        let text = TextFormat.render(families)
-        let openMetrics = OpenMetricsFormat.render(families)
-        self.text = SharedBytes(text)
-        self.textGzip = SharedBytes(Gzip.compress(text, level: gzipLevel))
-        self.openMetrics = SharedBytes(openMetrics)
-        self.openMetricsGzip = SharedBytes(Gzip.compress(openMetrics, level: gzipLevel))
+        let text = SharedBytes(TextFormat.render(families))
+        self.text = text
+        self.textGzip = SharedBytes(text.withBytes { Gzip.compress($0, level: gzipLevel) })
+        let openMetrics = SharedBytes(OpenMetricsFormat.render(families))
+        self.openMetrics = openMetrics
+        self.openMetricsGzip = SharedBytes(openMetrics.withBytes { Gzip.compress($0, level: gzipLevel) })
     }
 
     /// An exposition with no families (before the first snapshot is published).
