@@ -54,6 +54,7 @@ let package = Package(
             name: "suno-bench",
             dependencies: [
                 "SunoExporterApp", "SunoExporterCore", "SunoStore", "SunoHTTP", "SunoUpstream", "SunoSimulator", "CSQLite",
+                "CMicroHTTPD",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

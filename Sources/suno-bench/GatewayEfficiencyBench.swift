@@ -70,7 +70,7 @@ enum GatewayEfficiencyBench {
             logger: Measure.quietLogger, clock: { clock.now })
 
         let musicModels = configuration.models.filter { $0.action == .music }.compactMap(\.model)
-        var generator = SystemRandomNumberGenerator()
+        var generator = BenchRandom(seed: 7)
         var carry = 0.0
         var result = Result(
             tasksPerMinute: tasksPerMinute, batchSize: settings.batchSize, requests: 0, ids: 0, finished: 0,
@@ -109,5 +109,20 @@ enum GatewayEfficiencyBench {
             }
         }
         return result
+    }
+}
+
+/// SplitMix64: the same arrivals in every run.
+struct BenchRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
