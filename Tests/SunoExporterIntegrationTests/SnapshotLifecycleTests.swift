@@ -106,4 +106,21 @@ struct SnapshotLifecycleTests {
             #expect(after.sum(name) == before.sum(name), "\(name) must not go down")
         }
     }
+
+    /// Unchanged polls are counted in memory; the server's own reads include them at once, and
+    /// another process (the CLI) sees them once they are flushed to the file.
+    @Test func pollBookkeepingIsExactForTheServerAndReachesTheFileOnFlush() async throws {
+        let hanging = [ModelProfile(action: .music, model: "chirp-v4", timeline: Self.quick, hangShare: 1)]
+        let harness = try CollectorHarness(models: hanging, settings: CollectorSettings(policy: LifecyclePolicy(giveUpAfter: 86_400)))
+        defer { harness.stop() }
+        try harness.submitAndRegister(5, models: ["chirp-v4"])
+        await harness.runCycles(12, step: 15)
+        #expect(try harness.assembly.store.activeTasks().map(\.pollCount) == Array(repeating: 12, count: 5))
+        let cli = try TaskStore(path: harness.scratch.path("exporter.db"))
+        #expect(try cli.activeTasks().allSatisfy { $0.pollCount <= 12 })
+        try harness.assembly.store.flushPollBookkeeping()
+        let flushed = try cli.activeTasks()
+        #expect(flushed.map(\.pollCount) == Array(repeating: 12, count: 5))
+        #expect(flushed.allSatisfy { $0.lastPolled == harness.clock.now })
+    }
 }
