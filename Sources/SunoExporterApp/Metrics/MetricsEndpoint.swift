@@ -9,10 +9,8 @@ public enum MetricsEndpoint {
 
     public static func respond(to request: HTTPRequest, with exposition: RenderedExposition) -> HTTPResponse {
         guard request.method == "GET" || request.method == "HEAD" else {
-            return HTTPResponse(
-                status: 405, contentType: "application/json",
-                text: "{\"error\":\"method not allowed on the metrics endpoint; use GET or HEAD\"}",
-                headers: [("Allow", "GET, HEAD")])
+            // The same JSON error (and Allow header) as every other 405 of the exporter.
+            return APIError.methodNotAllowed(request.method, allow: ["GET", "HEAD"]).response
         }
         let format = ContentNegotiation.format(accept: joinedHeader("accept", in: request))
         let coding = ContentNegotiation.coding(acceptEncoding: joinedHeader("accept-encoding", in: request))

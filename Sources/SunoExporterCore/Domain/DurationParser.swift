@@ -70,21 +70,12 @@ public enum StuckAfterParser {
         var result = LifecyclePolicy.defaultStuckAfter
         for part in text.split(separator: ",") {
             let pieces = part.split(separator: "=", maxSplits: 1)
-            guard pieces.count == 2, let action = TaskAction(parsing: String(pieces[0].trimmingWhitespaceSub())) else {
+            guard pieces.count == 2, let action = TaskAction(parsing: String(pieces[0].trimmingWhitespace())) else {
                 throw DurationParser.ParseError(
                     description: "bad --task.stuck-after entry \"\(part)\" (use MUSIC=10m,LYRICS=3m or one duration)")
             }
             result[action] = try DurationParser.seconds(String(pieces[1]))
         }
         return result
-    }
-}
-
-extension Substring {
-    func trimmingWhitespaceSub() -> Substring {
-        var s = self
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return s
     }
 }

@@ -40,12 +40,3 @@ public struct TaskObservation: Sendable, Equatable {
         !failReason.isEmpty && progress.trimmingWhitespace() == "100%"
     }
 }
-
-extension String {
-    func trimmingWhitespace() -> Substring {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return s
-    }
-}
