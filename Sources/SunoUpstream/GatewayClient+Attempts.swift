@@ -116,6 +116,11 @@ extension GatewayClient {
     /// counts timeouts in whole seconds and restarts them whenever bytes arrive, so a trickling
     /// gateway could otherwise hold an attempt for much longer.
     ///
+    /// The deadline is a Dispatch timer on a queue of its own, not a sleeping Swift task: a task
+    /// needs a thread of the cooperative pool (as many threads as cores), and when that pool is
+    /// busy the deadline fires late, so a slow answer could beat it (seen on a loaded 2-core CI
+    /// machine). A cancelled timer also frees its closure at once.
+    ///
     /// The attempt ends at the first of: the answer, the deadline, or cancellation of the calling
     /// task. The loser is cancelled and never awaited: on Linux a cancelled `data(for:)` can stay
     /// suspended until the server answers (seen with a gateway that sleeps), which would hold the
@@ -130,10 +135,7 @@ extension GatewayClient {
                 let task = session.dataTask(with: request) { data, response, error in
                     race.finish(Self.outcome(data: data, response: response, error: error))
                 }
-                let deadline = Task {
-                    try? await Task.sleep(for: timeout)
-                    race.finish(.timeout)
-                }
+                let deadline = AttemptDeadline(after: timeout) { race.finish(.timeout) }
                 race.attach(task: task, deadline: deadline)
                 task.resume()
             }
@@ -192,7 +194,7 @@ private final class AttemptRace: Sendable {
     private struct State {
         var continuation: CheckedContinuation<AttemptOutcome, Never>?
         var task: URLSessionDataTask?
-        var deadline: Task<Void, Never>?
+        var deadline: AttemptDeadline?
         var early: AttemptOutcome?
         var done = false
     }
@@ -216,11 +218,12 @@ private final class AttemptRace: Sendable {
         return true
     }
 
-    func attach(task: URLSessionDataTask, deadline: Task<Void, Never>) {
+    func attach(task: URLSessionDataTask, deadline: AttemptDeadline) {
         let finished = state.withLock { state in
+            guard !state.done else { return true }
             state.task = task
             state.deadline = deadline
-            return state.done
+            return false
         }
         if finished {
             task.cancel()
@@ -229,7 +232,8 @@ private final class AttemptRace: Sendable {
     }
 
     func finish(_ outcome: AttemptOutcome) {
-        let (continuation, task, deadline) = state.withLock { state -> (CheckedContinuation<AttemptOutcome, Never>?, URLSessionDataTask?, Task<Void, Never>?) in
+        let (continuation, task, deadline) = state.withLock {
+            state -> (CheckedContinuation<AttemptOutcome, Never>?, URLSessionDataTask?, AttemptDeadline?) in
             guard !state.done else { return (nil, nil, nil) }
             guard let continuation = state.continuation else {
                 state.early = outcome
@@ -237,6 +241,11 @@ private final class AttemptRace: Sendable {
             }
             state.done = true
             state.continuation = nil
+            // Handing the task and the timer out breaks the race ↔ timer cycle.
+            defer {
+                state.task = nil
+                state.deadline = nil
+            }
             return (continuation, state.task, state.deadline)
         }
         guard let continuation else { return }
@@ -244,4 +253,24 @@ private final class AttemptRace: Sendable {
         deadline?.cancel()
         continuation.resume(returning: outcome)
     }
+}
+
+/// A one-shot Dispatch timer that ends an attempt. Dispatch sources are thread-safe, which the
+/// compiler cannot see: hence `@unchecked Sendable` on a type that only schedules and cancels.
+private final class AttemptDeadline: @unchecked Sendable {
+    /// Where deadlines fire: a serial queue of its own (overcommitting, so it always gets a thread).
+    private static let queue = DispatchQueue(label: "suno-exporter.gateway-deadlines")
+
+    private let timer: any DispatchSourceTimer
+
+    init(after timeout: Duration, fire: @escaping @Sendable () -> Void) {
+        timer = DispatchSource.makeTimerSource(queue: Self.queue)
+        timer.schedule(deadline: .now() + timeout.timeInterval, leeway: .milliseconds(5))
+        timer.setEventHandler(handler: fire)
+        // Activated at once: Dispatch must never release an inactive source.
+        timer.resume()
+    }
+
+    /// Stops the timer and frees its handler; harmless when it already fired.
+    func cancel() { timer.cancel() }
 }
