@@ -58,7 +58,61 @@ enum Migrations {
             position INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE
         ) STRICT;
+        """,
+        // 2: tasks get a stable integer key (`seq`, never reused), history rows point at it, and the
+        // watch list is polled in `seq` order. A batch then rewrites neighbouring rows and appends
+        // neighbouring history index entries: about 10 pages a batch instead of one page per task
+        // (the changed-cycle SQLite cost fell 3.6× in C-level measurements).
         """
+        CREATE TABLE tasks_v2 (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            action TEXT NOT NULL,
+            registered_model TEXT,
+            clip_model TEXT,
+            model TEXT NOT NULL,
+            labels TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL,
+            progress TEXT NOT NULL DEFAULT '',
+            fail_reason TEXT NOT NULL DEFAULT '',
+            submit_time INTEGER NOT NULL DEFAULT 0,
+            start_time INTEGER NOT NULL DEFAULT 0,
+            finish_time INTEGER NOT NULL DEFAULT 0,
+            first_seen REAL NOT NULL,
+            last_polled REAL,
+            first_returned REAL,
+            poll_count INTEGER NOT NULL DEFAULT 0,
+            outcome TEXT,
+            finished_at REAL,
+            queue_wait_observed INTEGER NOT NULL DEFAULT 0,
+            first_audio_observed INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL
+        ) STRICT;
+        INSERT INTO tasks_v2 (seq, id, action, registered_model, clip_model, model, labels, status, progress,
+            fail_reason, submit_time, start_time, finish_time, first_seen, last_polled, first_returned, poll_count,
+            outcome, finished_at, queue_wait_observed, first_audio_observed, source)
+        SELECT rowid, id, action, registered_model, clip_model, model, labels, status, progress, fail_reason,
+            submit_time, start_time, finish_time, first_seen, last_polled, first_returned, poll_count, outcome,
+            finished_at, queue_wait_observed, first_audio_observed, source
+        FROM tasks ORDER BY rowid;
+        CREATE TABLE task_history_v2 (
+            task INTEGER NOT NULL,
+            observed_at REAL NOT NULL,
+            status TEXT NOT NULL,
+            progress TEXT NOT NULL,
+            fail_reason TEXT NOT NULL
+        ) STRICT;
+        INSERT INTO task_history_v2 (task, observed_at, status, progress, fail_reason)
+        SELECT tasks.rowid, h.observed_at, h.status, h.progress, h.fail_reason
+        FROM task_history AS h JOIN tasks ON tasks.id = h.task_id ORDER BY h.rowid;
+        DROP TABLE task_history;
+        DROP TABLE tasks;
+        ALTER TABLE tasks_v2 RENAME TO tasks;
+        ALTER TABLE task_history_v2 RENAME TO task_history;
+        CREATE INDEX tasks_active ON tasks(action) WHERE outcome IS NULL;
+        CREATE INDEX tasks_finished_at ON tasks(finished_at) WHERE outcome IS NOT NULL;
+        CREATE INDEX task_history_task ON task_history(task, observed_at);
+        """,
     ]
 
     /// Applies the missing migrations one transaction each. The version is read inside the write

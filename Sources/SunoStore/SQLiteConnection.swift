@@ -1,3 +1,4 @@
+import Foundation
 import CSQLite
 
 /// A SQLite failure with the result code, SQLite's message and the statement it came from.
@@ -53,6 +54,20 @@ final class SQLiteConnection: @unchecked Sendable {
             let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(error)
             throw SQLiteError(code: rc, message: message, sql: sql)
+        }
+    }
+
+    /// `execute`, tried again while the database is busy, for at most `seconds`. For the pragmas run
+    /// when a file is opened: switching a fresh file to WAL while another process migrates it can
+    /// answer SQLITE_BUSY at once, without going through the busy handler.
+    func executeRetryingBusy(_ sql: String, seconds: Double = 5) throws(SQLiteError) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            do {
+                return try execute(sql)
+            } catch where error.code & 0xff == SQLITE_BUSY && Date() < deadline {
+                usleep(10_000)
+            }
         }
     }
 

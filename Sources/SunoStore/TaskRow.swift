@@ -6,10 +6,11 @@ enum TaskRow {
     static let columns = """
         id, action, registered_model, clip_model, labels, status, progress, fail_reason, submit_time, start_time, \
         finish_time, first_seen, last_polled, first_returned, poll_count, outcome, finished_at, queue_wait_observed, \
-        first_audio_observed, rowid
+        first_audio_observed, seq
         """
 
-    /// The row's rowid (the last of `columns`), for the store's in-memory poll bookkeeping.
+    /// The row's `seq` (the last of `columns`; the rowid, never reused), for the store's in-memory
+    /// poll bookkeeping and for history rows.
     static func rowid(_ row: Statement) -> Int64 { row.int(19) }
 
     static func decode(_ row: Statement) -> TrackedTask {
@@ -39,12 +40,12 @@ enum TaskRow {
         UPDATE tasks SET clip_model = ?2, model = ?3, status = ?4, progress = ?5, fail_reason = ?6,
             submit_time = ?7, start_time = ?8, finish_time = ?9, last_polled = ?10, first_returned = ?11,
             poll_count = ?12, outcome = ?13, finished_at = ?14, queue_wait_observed = ?15, first_audio_observed = ?16
-        WHERE id = ?1
+        WHERE seq = ?1
         """
 
     /// `model` is `task.model` (callers normalise it through a `ModelNameCache`).
-    static func bindUpdate(_ statement: Statement, _ task: TrackedTask, model: String) {
-        statement.bind(1, task.id).bind(2, task.clipModel).bind(3, model).bind(4, task.status)
+    static func bindUpdate(_ statement: Statement, _ task: TrackedTask, rowid: Int64, model: String) {
+        statement.bind(1, rowid).bind(2, task.clipModel).bind(3, model).bind(4, task.status)
             .bind(5, task.progress).bind(6, task.failReason).bind(7, task.submitTime).bind(8, task.startTime)
             .bind(9, task.finishTime).bind(10, task.lastPolled).bind(11, task.firstReturned).bind(12, task.pollCount)
             .bind(13, task.outcome?.rawValue).bind(14, task.finishedAt).bind(15, task.queueWaitObserved ? 1 : 0)

@@ -25,7 +25,7 @@ public final class TaskStore: Sendable {
         self.owns = owns
         let db = try SQLiteConnection(path: path)
         // WAL: readers never block the writer; NORMAL is durable across process crashes in WAL mode.
-        try db.execute("PRAGMA journal_mode = WAL")
+        try db.executeRetryingBusy("PRAGMA journal_mode = WAL")
         try db.execute("PRAGMA synchronous = NORMAL")
         try db.execute("PRAGMA foreign_keys = ON")
         try Migrations.migrate(db)
@@ -78,19 +78,20 @@ public final class TaskStore: Sendable {
 
     // MARK: - Collector
 
-    /// Every task not yet finished, ordered by action then id (stable batches).
+    /// Every task not yet finished, in polling order (action, then registration).
     public func activeTasks() throws -> [TrackedTask] {
         try withState { state in
             var tasks: [TrackedTask] = []
-            try state.db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE outcome IS NULL ORDER BY action, id")
+            try state.db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE outcome IS NULL ORDER BY action, seq")
                 .forEachRow { tasks.append(Self.decode($0, state.polls)) }
             return tasks
         }
     }
 
-    /// Up to `limit` unfinished tasks in polling order (action, then id) after `cursor` (nil: from
-    /// the start), read through the partial index `tasks_active`. The collector pages through the
-    /// watch list with it, so a cycle holds one page of ids, not the whole list.
+    /// Up to `limit` unfinished tasks in polling order (action, then `seq`: registration order) after
+    /// `cursor` (nil: from the start), read through the partial index `tasks_active`. The collector
+    /// pages through the watch list with it, so a cycle holds one page of ids, not the whole list;
+    /// and since neighbours in `seq` share pages, a batch's writes touch few pages.
     public func activeTaskPage(after cursor: ActiveTaskKey?, limit: Int) throws -> [ActiveTaskKey] {
         try withState { state in
             let db = state.db
@@ -103,26 +104,33 @@ public final class TaskStore: Sendable {
                 }
                 state.polls.reserveCapacity(active)
             }
-            let select: Statement
-            if let cursor {
-                select = try db.statement(
-                    """
-                    SELECT rowid, id, action FROM tasks WHERE outcome IS NULL AND (action, id) > (?1, ?2)
-                    ORDER BY action, id LIMIT ?3
-                    """)
-                select.bind(1, cursor.action.rawValue).bind(2, cursor.id).bind(3, limit)
-            } else {
-                select = try db.statement(
-                    "SELECT rowid, id, action FROM tasks WHERE outcome IS NULL ORDER BY action, id LIMIT ?1")
-                select.bind(1, limit)
-            }
             var keys: [ActiveTaskKey] = []
             keys.reserveCapacity(max(0, limit))
-            try select.forEachRow { row in
-                keys.append(
-                    ActiveTaskKey(
-                        rowid: row.int(0), id: row.string(1) ?? "",
-                        action: TaskAction(rawValue: row.string(2) ?? "") ?? .music))
+            func read(_ select: Statement) throws {
+                try select.forEachRow { row in
+                    keys.append(
+                        ActiveTaskKey(
+                            rowid: row.int(0), id: row.string(1) ?? "",
+                            action: TaskAction(rawValue: row.string(2) ?? "") ?? .music))
+                }
+            }
+            // Two range scans of the index rather than one `(action, seq) > (?, ?)` condition, which
+            // SQLite would answer by scanning the cursor's action from its start on every page.
+            if let cursor {
+                let sameAction = try db.statement(
+                    """
+                    SELECT seq, id, action FROM tasks WHERE outcome IS NULL AND action = ?1 AND seq > ?2
+                    ORDER BY seq LIMIT ?3
+                    """)
+                try read(sameAction.bind(1, cursor.action.rawValue).bind(2, cursor.rowid).bind(3, limit))
+            }
+            if keys.count < limit {
+                let laterActions = try db.statement(
+                    """
+                    SELECT seq, id, action FROM tasks WHERE outcome IS NULL AND action > ?1
+                    ORDER BY action, seq LIMIT ?2
+                    """)
+                try read(laterActions.bind(1, cursor?.action.rawValue ?? "").bind(2, limit - keys.count))
             }
             return keys
         }
@@ -149,14 +157,14 @@ public final class TaskStore: Sendable {
     public func update(ids: [String], _ transform: ([TrackedTask]) -> BatchCommit) throws -> BatchCommit {
         try withState { state in
             // (No copy of `state.polls` may be alive when it is mutated below: that would copy the whole table.)
-            let (batch, rows) = try state.db.transaction {
+            let (batch, rowids) = try state.db.transaction {
                 let rows = try Self.rows(ids: ids, state.db, state.polls)
                 let batch = transform(rows.map(\.task))
-                try Self.write(batch, state.db)
-                return (batch, rows)
+                let rowids = Self.rowidsByID(rows)
+                try Self.write(batch, rowids: rowids, state.db)
+                return (batch, rowids)
             }
             // A rewritten row holds its pending polls now, and no poll applied what it holds.
-            let rowids = Dictionary(rows.map { ($0.task.id, $0.rowid) }, uniquingKeysWith: { first, _ in first })
             for task in batch.changed {
                 if let rowid = rowids[task.id] { state.polls[rowid] = nil }
             }
@@ -201,7 +209,7 @@ public final class TaskStore: Sendable {
             let (batch, rows) = try state.db.transaction {
                 let rows = try Self.rows(rowids: slow, state.db, state.polls)
                 let batch = transform(rows.map(\.task))
-                try Self.write(batch, state.db, pollsInMemory: true)
+                try Self.write(batch, rowids: Self.rowidsByID(rows), state.db, pollsInMemory: true)
                 return (batch, rows)
             }
             // Committed: remember what this poll applied to each row it read.
@@ -250,7 +258,7 @@ public final class TaskStore: Sendable {
                     let touch = try state.db.statement(
                         """
                         UPDATE tasks SET last_polled = max(coalesce(last_polled, ?1), ?1), poll_count = poll_count + ?2
-                        WHERE rowid = ?3 AND first_seen = ?4
+                        WHERE seq = ?3 AND first_seen = ?4
                         """)
                     for rowid in chunk {
                         guard let poll = state.polls[rowid], poll.pendingPolls > 0 else { continue }
@@ -277,6 +285,13 @@ public final class TaskStore: Sendable {
         return task
     }
 
+    private static func rowidsByID(_ rows: [(rowid: Int64, task: TrackedTask)]) -> [String: Int64] {
+        var rowids: [String: Int64] = [:]
+        rowids.reserveCapacity(rows.count)
+        for (rowid, task) in rows { rowids[task.id] = rowid }
+        return rowids
+    }
+
     /// The rows of `ids` (each once, unknown ids skipped), read with one statement per
     /// `maxIDsPerStatement` ids rather than one per id.
     private static func rows(
@@ -301,7 +316,7 @@ public final class TaskStore: Sendable {
         rows.reserveCapacity(rowids.count)
         try forEachChunk(of: rowids) { chunk in
             let select = try db.statement(
-                "SELECT \(TaskRow.columns) FROM tasks WHERE rowid IN (\(placeholders(chunk.count)))")
+                "SELECT \(TaskRow.columns) FROM tasks WHERE seq IN (\(placeholders(chunk.count)))")
             for (offset, rowid) in chunk.enumerated() { select.bind(Int32(offset + 1), rowid) }
             try select.forEachRow { rows.append((TaskRow.rowid($0), decode($0, polls))) }
         }
@@ -335,33 +350,43 @@ public final class TaskStore: Sendable {
         guard !batch.isEmpty else { return }
         try withState { state in
             let db = state.db
+            let ids = Set(batch.changed.map(\.id)).union(batch.history.map(\.taskID))
             let rewritten = try db.transaction {
-                try Self.write(batch, db)
-                return try Self.rowids(ids: batch.changed.map(\.id), db)
+                let rowids = try Self.rowids(ids: Array(ids), db)
+                try Self.write(batch, rowids: rowids, db)
+                return rowids
             }
             // The rows were written as given: nothing counted in memory applies to them any more.
-            for rowid in rewritten { state.polls[rowid] = nil }
+            for task in batch.changed {
+                if let rowid = rewritten[task.id] { state.polls[rowid] = nil }
+            }
         }
     }
 
-    private static func rowids(ids: [String], _ db: SQLiteConnection) throws -> [Int64] {
-        var rowids: [Int64] = []
+    /// The `seq` of each known id.
+    private static func rowids(ids: [String], _ db: SQLiteConnection) throws -> [String: Int64] {
+        var rowids: [String: Int64] = [:]
         try forEachChunk(of: ids) { chunk in
-            let select = try db.statement("SELECT rowid FROM tasks WHERE id IN (\(placeholders(chunk.count)))")
+            let select = try db.statement("SELECT id, seq FROM tasks WHERE id IN (\(placeholders(chunk.count)))")
             for (offset, id) in chunk.enumerated() { select.bind(Int32(offset + 1), id) }
-            try select.forEachRow { rowids.append($0.int(0)) }
+            try select.forEachRow { rowids[$0.string(0) ?? ""] = $0.int(1) }
         }
         return rowids
     }
 
+    /// Writes a batch whose tasks' rows are `rowids` (by id): rows and history are addressed by `seq`,
+    /// never looked up by id again. Tasks without a row (forgotten meanwhile) are skipped.
     /// `pollsInMemory`: polls without a change are counted by the caller, not written here.
-    private static func write(_ batch: BatchCommit, _ db: SQLiteConnection, pollsInMemory: Bool = false) throws {
+    private static func write(
+        _ batch: BatchCommit, rowids: [String: Int64], _ db: SQLiteConnection, pollsInMemory: Bool = false
+    ) throws {
         guard !batch.isEmpty else { return }
         if !batch.changed.isEmpty {
             let update = try db.statement(TaskRow.updateSQL)
             var models = ModelNameCache()
             for task in batch.changed {
-                TaskRow.bindUpdate(update, task, model: models.model(of: task))
+                guard let rowid = rowids[task.id] else { continue }
+                TaskRow.bindUpdate(update, task, rowid: rowid, model: models.model(of: task))
                 try update.run()
             }
         }
@@ -379,11 +404,12 @@ public final class TaskStore: Sendable {
         if !batch.history.isEmpty {
             let insert = try db.statement(
                 """
-                INSERT INTO task_history (task_id, observed_at, status, progress, fail_reason)
+                INSERT INTO task_history (task, observed_at, status, progress, fail_reason)
                 VALUES (?1, ?2, ?3, ?4, ?5)
                 """)
             for (taskID, entry) in batch.history {
-                insert.bind(1, taskID).bind(2, entry.observedAt).bind(3, entry.status)
+                guard let rowid = rowids[taskID] else { continue }
+                insert.bind(1, rowid).bind(2, entry.observedAt).bind(3, entry.status)
                     .bind(4, entry.progress).bind(5, entry.failReason)
                 try insert.run()
             }
@@ -525,7 +551,7 @@ public final class TaskStore: Sendable {
             let select = try db.statement(
                 """
                 SELECT status, progress, fail_reason, observed_at FROM task_history
-                WHERE task_id = ?1 ORDER BY observed_at, rowid
+                WHERE task = (SELECT seq FROM tasks WHERE id = ?1) ORDER BY observed_at, rowid
                 """)
             select.bind(1, id)
             var entries: [HistoryEntry] = []
@@ -581,14 +607,15 @@ public final class TaskStore: Sendable {
     public func forget(id: String) throws -> Bool {
         try withState { state in
             let db = state.db
-            let rowids = try db.transaction {
-                let rowids = try Self.rowids(ids: [id], db)
-                try db.statement("DELETE FROM task_history WHERE task_id = ?1").bind(1, id).run()
-                try db.statement("DELETE FROM tasks WHERE id = ?1").bind(1, id).run()
-                return rowids
+            let rowid = try db.transaction { () throws -> Int64? in
+                guard let rowid = try Self.rowids(ids: [id], db)[id] else { return nil }
+                try db.statement("DELETE FROM task_history WHERE task = ?1").bind(1, rowid).run()
+                try db.statement("DELETE FROM tasks WHERE seq = ?1").bind(1, rowid).run()
+                return rowid
             }
-            for rowid in rowids { state.polls[rowid] = nil }
-            return !rowids.isEmpty
+            guard let rowid else { return false }
+            state.polls[rowid] = nil
+            return true
         }
     }
 
@@ -600,8 +627,8 @@ public final class TaskStore: Sendable {
             try db.transaction {
                 try db.statement(
                     """
-                    DELETE FROM task_history WHERE task_id IN
-                        (SELECT id FROM tasks WHERE outcome IS NOT NULL AND finished_at < ?1)
+                    DELETE FROM task_history WHERE task IN
+                        (SELECT seq FROM tasks WHERE outcome IS NOT NULL AND finished_at < ?1)
                     """
                 ).bind(1, cutoff).run()
                 try db.statement("DELETE FROM tasks WHERE outcome IS NOT NULL AND finished_at < ?1").bind(1, cutoff)

@@ -95,7 +95,7 @@ enum HistoryFixture {
                 """, -1, &task, nil) == SQLITE_OK,
             sqlite3_prepare_v2(
                 db,
-                "INSERT INTO task_history (task_id, observed_at, status, progress, fail_reason) VALUES (?1, ?2, ?3, '100%', ?4)",
+                "INSERT INTO task_history (task, observed_at, status, progress, fail_reason) VALUES (?1, ?2, ?3, '100%', ?4)",
                 -1, &history, nil) == SQLITE_OK
         else { throw BenchError("prepare: \(String(cString: sqlite3_errmsg(db)))") }
         let constants = CStrings(
@@ -116,10 +116,7 @@ enum HistoryFixture {
             let reason = failed ? reasonText : empty
             let digits = String(index)
             let id = "hist-" + String(repeating: "0", count: max(0, 9 - digits.count)) + digits
-            id.withCString { id in
-                sqlite3_bind_text(task, 1, id, -1, csqlite_transient())
-                sqlite3_bind_text(history, 1, id, -1, csqlite_transient())
-            }
+            id.withCString { id in sqlite3_bind_text(task, 1, id, -1, csqlite_transient()) }
             sqlite3_bind_text(task, 2, modelText[index % modelText.count], -1, nil)
             sqlite3_bind_text(task, 3, status, -1, nil)
             sqlite3_bind_text(task, 4, reason, -1, nil)
@@ -129,10 +126,13 @@ enum HistoryFixture {
             sqlite3_bind_double(task, 10, finish)
             sqlite3_bind_double(task, 8, finish - 150)
             sqlite3_bind_text(task, 9, failed ? failureOutcome : successOutcome, -1, nil)
+            guard sqlite3_step(task) == SQLITE_DONE else { throw BenchError("insert: \(String(cString: sqlite3_errmsg(db)))") }
+            // The history row points at the task's `seq`, the rowid just inserted.
+            sqlite3_bind_int64(history, 1, sqlite3_last_insert_rowid(db))
             sqlite3_bind_double(history, 2, finish)
             sqlite3_bind_text(history, 3, status, -1, nil)
             sqlite3_bind_text(history, 4, reason, -1, nil)
-            guard sqlite3_step(task) == SQLITE_DONE, sqlite3_step(history) == SQLITE_DONE else {
+            guard sqlite3_step(history) == SQLITE_DONE else {
                 throw BenchError("insert: \(String(cString: sqlite3_errmsg(db)))")
             }
             sqlite3_reset(task)

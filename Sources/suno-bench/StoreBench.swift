@@ -26,7 +26,7 @@ enum StoreBench {
             let store = try TaskStore(path: template)
             try CollectorBench.register(ids, in: store, now: 1_000)
             // One first answer for every task, so rows have their steady-state shape.
-            try oursPass(store: store, ids: ids, status: "SUBMITTED", now: 1_005)
+            try oursPass(store: store, status: "SUBMITTED", now: 1_005)
             // Closing the last connection checkpoints the WAL into the file, so a copy is complete.
         }
         let oursPath = scratch.path("ours.db")
@@ -35,8 +35,8 @@ enum StoreBench {
         try FileManager.default.copyItem(atPath: template, toPath: cPath)
         let ours = try TaskStore(path: oursPath)
         // The collector's order.
-        let order = try allKeys(ours).map(\.id)
-        let cLevel = try CLevelWriter(path: cPath, ids: order)
+        let order = try allKeys(ours).map(\.rowid)
+        let cLevel = try CLevelWriter(path: cPath, rowids: order)
 
         var bestOurs = Double.infinity
         var bestC = Double.infinity
@@ -47,7 +47,7 @@ enum StoreBench {
             try cLevel.pass(status: status, now: now, batchSize: batchSize)
             bestC = min(bestC, Measure.threadCPUSeconds() - start)
             let oursStart = Measure.threadCPUSeconds()
-            try oursPass(store: ours, ids: order, status: status, now: now)
+            try oursPass(store: ours, status: status, now: now)
             bestOurs = min(bestOurs, Measure.threadCPUSeconds() - oursStart)
         }
         return Result(
@@ -56,7 +56,7 @@ enum StoreBench {
 
     /// Every task gets a new status: the store work of a collector cycle in which everything changes,
     /// through the collector's entry point (`applyPoll`) with a minimal transform.
-    static func oursPass(store: TaskStore, ids: [String], status: String, now: Double) throws {
+    static func oursPass(store: TaskStore, status: String, now: Double) throws {
         let keys = try allKeys(store)
         var start = 0
         while start < keys.count {
@@ -101,9 +101,8 @@ final class CLevelWriter {
     private var db: OpaquePointer?
     private var update: OpaquePointer?
     private var insert: OpaquePointer?
-    /// The ids as NUL-terminated C strings, made once: they are the input, as the decoded answer is
-    /// for the store.
-    private let ids: CStrings
+    /// The rows to change (`seq`), in polling order: the store knows them from the watch list page.
+    private let rowids: [Int64]
     /// model, progress, empty text.
     private let constants = CStrings(["chirp-v4", "0%", ""])
 
@@ -112,14 +111,14 @@ final class CLevelWriter {
         UPDATE tasks SET clip_model = ?2, model = ?3, status = ?4, progress = ?5, fail_reason = ?6,
             submit_time = ?7, start_time = ?8, finish_time = ?9, last_polled = ?10, first_returned = ?11,
             poll_count = ?12, outcome = ?13, finished_at = ?14, queue_wait_observed = ?15, first_audio_observed = ?16
-        WHERE id = ?1
+        WHERE seq = ?1
         """
     static let insertSQL = """
-        INSERT INTO task_history (task_id, observed_at, status, progress, fail_reason) VALUES (?1, ?2, ?3, ?4, ?5)
+        INSERT INTO task_history (task, observed_at, status, progress, fail_reason) VALUES (?1, ?2, ?3, ?4, ?5)
         """
 
-    init(path: String, ids: [String]) throws {
-        self.ids = CStrings(ids)
+    init(path: String, rowids: [Int64]) throws {
+        self.rowids = rowids
         guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
             throw BenchError("cannot open \(path)")
         }
@@ -142,17 +141,17 @@ final class CLevelWriter {
         }
     }
 
-    /// One status change for every id, in batches.
+    /// One status change for every row, in batches.
     func pass(status: String, now: Double, batchSize: Int) throws {
-        let idPointers = ids.pointers
+        let rowids = self.rowids
         let (model, progress, empty) = (constants.pointers[0], constants.pointers[1], constants.pointers[2])
         try status.withCString { statusText in
             var start = 0
-            while start < idPointers.count {
+            while start < rowids.count {
                 try exec("BEGIN IMMEDIATE")
-                for index in start..<min(start + batchSize, idPointers.count) {
-                    let id = idPointers[index]
-                    sqlite3_bind_text(update, 1, id, -1, nil)
+                for index in start..<min(start + batchSize, rowids.count) {
+                    let rowid = rowids[index]
+                    sqlite3_bind_int64(update, 1, rowid)
                     sqlite3_bind_text(update, 2, model, -1, nil)
                     sqlite3_bind_text(update, 3, model, -1, nil)
                     sqlite3_bind_text(update, 4, statusText, -1, nil)
@@ -170,7 +169,7 @@ final class CLevelWriter {
                     sqlite3_bind_int64(update, 16, 0)
                     guard sqlite3_step(update) == SQLITE_DONE else { throw BenchError("update failed") }
                     sqlite3_reset(update)
-                    sqlite3_bind_text(insert, 1, id, -1, nil)
+                    sqlite3_bind_int64(insert, 1, rowid)
                     sqlite3_bind_double(insert, 2, now)
                     sqlite3_bind_text(insert, 3, statusText, -1, nil)
                     sqlite3_bind_text(insert, 4, progress, -1, nil)

@@ -52,10 +52,67 @@ struct TaskStoreTests {
         #expect(a.labels == ["team": "x"])
         #expect(a.model == "chirp-v4")
         #expect(a.status == "NOT_START")
-        #expect(try store.activeTasks().map(\.id) == ["b", "a", "c"].sorted { lhs, rhs in
-            // activeTasks orders by action then id: LYRICS sorts before MUSIC.
-            (lhs == "b" ? 0 : 1, lhs) < (rhs == "b" ? 0 : 1, rhs)
-        })
+        // Polling order: action (LYRICS sorts before MUSIC), then registration order.
+        #expect(try store.activeTasks().map(\.id) == ["b", "a", "c"])
+    }
+
+    @Test func pagesThroughTheWatchListByActionThenRegistrationOrder() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try TaskStore(path: dir.databasePath)
+        // Ids in descending order, actions interleaved: neither id order nor insertion order alone is polling order.
+        let registrations = (0..<23).map { index in
+            Registration(id: String(format: "task-%02d", 99 - index), action: index % 3 == 0 ? .lyrics : .music)
+        }
+        try store.register(registrations, source: "api", now: 100)
+        let expected =
+            registrations.filter { $0.action == .lyrics }.map(\.id) + registrations.filter { $0.action == .music }.map(\.id)
+        for limit in [1, 2, 7, 8, 23, 50] {
+            var seen: [ActiveTaskKey] = []
+            while true {
+                let page = try store.activeTaskPage(after: seen.last, limit: limit)
+                #expect(page.count <= limit)
+                seen += page
+                if page.count < limit { break }
+            }
+            #expect(seen.map(\.id) == expected, "limit \(limit)")
+            #expect(seen.map(\.rowid) == seen.sorted { ($0.action.rawValue, $0.rowid) < ($1.action.rawValue, $1.rowid) }.map(\.rowid))
+        }
+    }
+
+    /// A file written by schema version 1 (history keyed by task id) keeps every task, its key and
+    /// its history under version 2 (history keyed by the task's `seq`); orphaned history rows go.
+    @Test func migratesAVersionOneFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        do {
+            let db = try SQLiteConnection(path: dir.databasePath)
+            try db.execute("PRAGMA journal_mode = WAL")
+            try db.execute(Migrations.all[0])
+            try db.execute("PRAGMA user_version = 1")
+            try db.execute(
+                """
+                INSERT INTO tasks (rowid, id, action, model, status, first_seen, source, outcome, finished_at)
+                VALUES (3, 'old-a', 'MUSIC', 'chirp-v4', 'SUCCESS', 10, 'api', 'success', 90),
+                       (7, 'old-b', 'LYRICS', 'lyrics', 'IN_PROGRESS', 20, 'cli', NULL, NULL);
+                INSERT INTO task_history (task_id, observed_at, status, progress, fail_reason)
+                VALUES ('old-a', 30, 'QUEUED', '', ''), ('old-b', 40, 'IN_PROGRESS', '10%', ''),
+                       ('old-a', 90, 'SUCCESS', '100%', ''), ('gone', 50, 'QUEUED', '', '');
+                """)
+        }
+        let store = try TaskStore(path: dir.databasePath)
+        #expect(try store.withConnection { try Migrations.currentVersion($0) } == Migrations.all.count)
+        #expect(try store.counts() == (tasks: 2, active: 1, history: 3))
+        #expect(try store.history(id: "old-a").map(\.status) == ["QUEUED", "SUCCESS"])
+        #expect(try store.history(id: "old-b").map(\.progress) == ["10%"])
+        #expect(try store.task(id: "old-b")?.status == "IN_PROGRESS")
+        #expect(try store.activeTaskPage(after: nil, limit: 10).map(\.rowid) == [7])
+
+        // Keys are never reused, even after the newest task is forgotten: history cannot change owner.
+        #expect(try store.forget(id: "old-b"))
+        try store.register([Registration(id: "new", action: .music)], source: "api", now: 100)
+        #expect(try store.activeTaskPage(after: nil, limit: 10).map(\.rowid) == [8])
+        #expect(try store.history(id: "new").isEmpty)
     }
 
     @Test func updateAppliesOnCurrentRowsAndPersistsEverything() throws {
