@@ -5,7 +5,7 @@ REVISION  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 # The revision reaches the binary through a C define (Sources/CBuildInfo); only release builds carry it,
 # so debug builds for tests never rebuild because a commit changed.
 RELEASE_FLAGS := -c release -Xcc -DSUNO_REVISION=\"$(REVISION)\"
-APT_PACKAGES  := libsqlite3-dev libmicrohttpd-dev zlib1g-dev pkg-config prometheus chromium wrk
+APT_PACKAGES  := libsqlite3-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev pkg-config prometheus chromium wrk
 PIP_PACKAGES  := prometheus-client pyyaml
 DEMO_ARGS     ?=
 

@@ -17,6 +17,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The git revision, fixed at build time through a C define (see Makefile).
         .target(name: "CBuildInfo"),
         .target(name: "SunoExporterCore"),
@@ -27,7 +28,7 @@ let package = Package(
         .target(name: "SunoHTTP", dependencies: ["CMicroHTTPD", "CZlib"]),
         .target(
             name: "SunoUpstream",
-            dependencies: ["SunoExporterCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CCurl", "SunoExporterCore", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "SunoSimulator",

@@ -1,11 +1,6 @@
 import Foundation
 import Logging
 import SunoExporterCore
-import Synchronization
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// A complete HTTP answer, reduced to what the client reads.
 struct GatewayAnswer: Sendable {
@@ -21,7 +16,7 @@ struct GatewayAnswer: Sendable {
 enum AttemptOutcome: Sendable {
     case answer(GatewayAnswer)
     case timeout
-    /// The `URLError` code name.
+    /// A short name of what broke (`CurlCodeName`).
     case transport(String)
     case cancelled
 }
@@ -39,7 +34,7 @@ enum AnswerVerdict<Value> {
 extension GatewayClient {
     /// Runs attempts until one gives a value, a final error, or the task is cancelled.
     func call<Value>(
-        endpoint: String, request: URLRequest, metadata: Logger.Metadata,
+        endpoint: String, request: HTTPExchange, metadata: Logger.Metadata,
         interpret: (GatewayAnswer) -> AnswerVerdict<Value>
     ) async throws(UpstreamError) -> Value {
         var attempt = 0
@@ -48,7 +43,7 @@ extension GatewayClient {
             if Task.isCancelled { throw .cancelled }
             let clock = ContinuousClock()
             let started = clock.now
-            let outcome = await perform(request)
+            let outcome = await transport.perform(request, timeout: configuration.requestTimeout)
             let seconds = (clock.now - started).timeInterval
             var logMetadata = metadata
             logMetadata["upstream.endpoint"] = "\(endpoint)"
@@ -61,8 +56,8 @@ extension GatewayClient {
             case .cancelled where Task.isCancelled:
                 throw .cancelled
             case .cancelled:
-                // URLSession cancelled the request by itself (its session was invalidated).
-                failure = .transport(URLError.Code.cancelled.name)
+                // The transfer stopped without this task being cancelled.
+                failure = .transport("cancelled")
                 report(endpoint: endpoint, code: "transport", seconds: seconds)
             case .timeout:
                 failure = .timeout
@@ -112,57 +107,6 @@ extension GatewayClient {
         }
     }
 
-    /// One attempt, bounded by the request timeout on a deadline of its own: URLSession on Linux
-    /// counts timeouts in whole seconds and restarts them whenever bytes arrive, so a trickling
-    /// gateway could otherwise hold an attempt for much longer.
-    ///
-    /// The deadline is a Dispatch timer on a queue of its own, not a sleeping Swift task: a task
-    /// needs a thread of the cooperative pool (as many threads as cores), and when that pool is
-    /// busy the deadline fires late, so a slow answer could beat it (seen on a loaded 2-core CI
-    /// machine). A cancelled timer also frees its closure at once.
-    ///
-    /// The attempt ends at the first of: the answer, the deadline, or cancellation of the calling
-    /// task. The loser is cancelled and never awaited: on Linux a cancelled `data(for:)` can stay
-    /// suspended until the server answers (seen with a gateway that sleeps), which would hold the
-    /// whole cycle.
-    private func perform(_ request: URLRequest) async -> AttemptOutcome {
-        let session = self.session
-        let timeout = configuration.requestTimeout
-        let race = AttemptRace()
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<AttemptOutcome, Never>) in
-                guard race.begin(continuation) else { return }
-                let task = session.dataTask(with: request) { data, response, error in
-                    race.finish(Self.outcome(data: data, response: response, error: error))
-                }
-                let deadline = AttemptDeadline(after: timeout) { race.finish(.timeout) }
-                race.attach(task: task, deadline: deadline)
-                task.resume()
-            }
-        } onCancel: {
-            race.finish(.cancelled)
-        }
-    }
-
-    private static func outcome(data: Data?, response: URLResponse?, error: (any Error)?) -> AttemptOutcome {
-        if let error {
-            guard let urlError = error as? URLError else { return .transport("other") }
-            switch urlError.code {
-            case .cancelled: return .cancelled
-            case .timedOut: return .timeout
-            default: return .transport(urlError.code.name)
-            }
-        }
-        guard let http = response as? HTTPURLResponse else {
-            return .transport(URLError.Code.badServerResponse.name)
-        }
-        return .answer(
-            GatewayAnswer(
-                status: http.statusCode, body: [UInt8](data ?? Data()),
-                retryAfter: http.value(forHTTPHeaderField: "Retry-After"),
-                date: http.value(forHTTPHeaderField: "Date")))
-    }
-
     private func report(endpoint: String, code: String, seconds: Double) {
         onCall(UpstreamCall(endpoint: endpoint, code: code, seconds: seconds))
     }
@@ -186,91 +130,4 @@ extension UpstreamError {
         case .decoding, .cancelled: false
         }
     }
-}
-
-/// The first-past-the-post between an answer, a deadline and cancellation, for one attempt.
-/// Whoever finishes first resumes the continuation and cancels the others.
-private final class AttemptRace: Sendable {
-    private struct State {
-        var continuation: CheckedContinuation<AttemptOutcome, Never>?
-        var task: URLSessionDataTask?
-        var deadline: AttemptDeadline?
-        var early: AttemptOutcome?
-        var done = false
-    }
-
-    private let state = Mutex(State())
-
-    /// False when the race already ended (cancelled before it began): the continuation is resumed.
-    func begin(_ continuation: CheckedContinuation<AttemptOutcome, Never>) -> Bool {
-        let early: AttemptOutcome? = state.withLock { state in
-            if let early = state.early {
-                state.done = true
-                return early
-            }
-            state.continuation = continuation
-            return nil
-        }
-        if let early {
-            continuation.resume(returning: early)
-            return false
-        }
-        return true
-    }
-
-    func attach(task: URLSessionDataTask, deadline: AttemptDeadline) {
-        let finished = state.withLock { state in
-            guard !state.done else { return true }
-            state.task = task
-            state.deadline = deadline
-            return false
-        }
-        if finished {
-            task.cancel()
-            deadline.cancel()
-        }
-    }
-
-    func finish(_ outcome: AttemptOutcome) {
-        let (continuation, task, deadline) = state.withLock {
-            state -> (CheckedContinuation<AttemptOutcome, Never>?, URLSessionDataTask?, AttemptDeadline?) in
-            guard !state.done else { return (nil, nil, nil) }
-            guard let continuation = state.continuation else {
-                state.early = outcome
-                return (nil, nil, nil)
-            }
-            state.done = true
-            state.continuation = nil
-            // Handing the task and the timer out breaks the race ↔ timer cycle.
-            defer {
-                state.task = nil
-                state.deadline = nil
-            }
-            return (continuation, state.task, state.deadline)
-        }
-        guard let continuation else { return }
-        if case .answer = outcome {} else { task?.cancel() }
-        deadline?.cancel()
-        continuation.resume(returning: outcome)
-    }
-}
-
-/// A one-shot Dispatch timer that ends an attempt. Dispatch sources are thread-safe, which the
-/// compiler cannot see: hence `@unchecked Sendable` on a type that only schedules and cancels.
-private final class AttemptDeadline: @unchecked Sendable {
-    /// Where deadlines fire: a serial queue of its own (overcommitting, so it always gets a thread).
-    private static let queue = DispatchQueue(label: "suno-exporter.gateway-deadlines")
-
-    private let timer: any DispatchSourceTimer
-
-    init(after timeout: Duration, fire: @escaping @Sendable () -> Void) {
-        timer = DispatchSource.makeTimerSource(queue: Self.queue)
-        timer.schedule(deadline: .now() + timeout.timeInterval, leeway: .milliseconds(5))
-        timer.setEventHandler(handler: fire)
-        // Activated at once: Dispatch must never release an inactive source.
-        timer.resume()
-    }
-
-    /// Stops the timer and frees its handler; harmless when it already fired.
-    func cancel() { timer.cancel() }
 }

@@ -2,11 +2,7 @@ import Foundation
 import Logging
 import SunoExporterCore
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
-/// The gateway's task API over one shared `URLSession` (COMETAPI.md §2–§4).
+/// The gateway's task API over libcurl (`CurlTransport`; COMETAPI.md §2–§4).
 ///
 /// Each call may take several attempts (`RetryPolicy`); every attempt that got an outcome is
 /// reported once to `onCall`, the source of the upstream self-metrics. Attempts cut short by
@@ -20,9 +16,8 @@ public final class GatewayClient: TaskStatusSource, Sendable {
     let logger: Logger
     let onCall: @Sendable (UpstreamCall) -> Void
     let sleep: Sleep
-    /// One session for the client's life: keep-alive connections are reused, and a session per
-    /// request has a known teardown race on Linux (NOTES-swift-linux.md §D).
-    let session: URLSession
+    /// Keep-alive connections for the client's life, at most `maxConnections` of them.
+    let transport: CurlTransport
 
     /// - Parameters:
     ///   - onCall: told about every attempt, synchronously, on the calling task.
@@ -37,33 +32,17 @@ public final class GatewayClient: TaskStatusSource, Sendable {
         self.logger = logger
         self.onCall = onCall
         self.sleep = sleep
-        let timeout = configuration.requestTimeout.urlSessionTimeout
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.httpMaximumConnectionsPerHost = max(1, configuration.maxConnections)
-        sessionConfiguration.timeoutIntervalForRequest = timeout
-        sessionConfiguration.timeoutIntervalForResource = timeout
-        sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        sessionConfiguration.urlCache = nil
-        sessionConfiguration.httpCookieStorage = nil
-        sessionConfiguration.httpShouldSetCookies = false
-        session = URLSession(configuration: sessionConfiguration)
+        transport = CurlTransport(maxConnections: configuration.maxConnections)
     }
-
-    deinit { session.finishTasksAndInvalidate() }
 
     /// `POST {base}/suno/fetch` with `{"ids":[…],"action":"…"}`. Unknown ids are absent from the
     /// result and `data: null` is an empty result (COMETAPI.md §3). An empty `ids` returns [] without a call.
     public func fetch(ids: [String], action: TaskAction) async throws(UpstreamError) -> [TaskObservation] {
         guard !ids.isEmpty else { return [] }
-        guard let url = configuration.endpointURL("/suno/fetch") else { throw .transport(URLError.Code.badURL.name) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let body = try? encoder.encode(FetchRequestBody(ids: ids, action: action.rawValue)) else {
-            throw .transport("requestEncoding")
-        }
-        var request = makeRequest(url: url, method: "POST")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = body
+        guard let url = configuration.endpointURL("/suno/fetch") else { throw .transport("badURL") }
+        var request = makeRequest(url: url, method: .post)
+        request.headers.append("Content-Type: application/json")
+        request.body = FetchRequestBody.json(ids: ids, action: action.rawValue)
         return try await call(
             endpoint: UpstreamCall.fetchEndpoint, request: request, metadata: ["upstream.ids": "\(ids.count)"]
         ) { answer in
@@ -82,10 +61,8 @@ public final class GatewayClient: TaskStatusSource, Sendable {
         var segment = CharacterSet.urlPathAllowed
         segment.remove(charactersIn: "/;")
         guard !id.isEmpty, let encoded = id.addingPercentEncoding(withAllowedCharacters: segment) else { return nil }
-        guard let url = configuration.endpointURL("/suno/fetch/" + encoded) else {
-            throw .transport(URLError.Code.badURL.name)
-        }
-        let request = makeRequest(url: url, method: "GET")
+        guard let url = configuration.endpointURL("/suno/fetch/" + encoded) else { throw .transport("badURL") }
+        let request = makeRequest(url: url, method: .get)
         return try await call(endpoint: UpstreamCall.fetchOneEndpoint, request: request, metadata: [:]) { answer in
             if answer.isSuccess {
                 do throws(GatewayDecodingError) {
@@ -101,25 +78,53 @@ public final class GatewayClient: TaskStatusSource, Sendable {
         }
     }
 
-    /// A request with the headers every call carries.
-    private func makeRequest(url: URL, method: String) -> URLRequest {
-        var request = URLRequest(
-            url: url, cachePolicy: .reloadIgnoringLocalCacheData,
-            timeoutInterval: configuration.requestTimeout.urlSessionTimeout)
-        request.httpMethod = method
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        request.setValue(configuration.userAgent, forHTTPHeaderField: "User-Agent")
+    /// A request with the headers every call carries. "Expect:" turns off libcurl's 100-continue
+    /// handshake for larger bodies (a round trip, or a 1 s wait with servers that never answer it).
+    private func makeRequest(url: URL, method: HTTPExchange.Method) -> HTTPExchange {
+        var headers = ["Accept: application/json", "User-Agent: \(configuration.userAgent)", "Expect:"]
         if let key = configuration.apiKey, !key.isEmpty {
-            request.setValue("Bearer \(key.secret)", forHTTPHeaderField: "Authorization")
+            headers.append("Authorization: Bearer \(key.secret)")
         }
-        return request
+        return HTTPExchange(method: method, url: url.absoluteString, headers: headers)
     }
 }
 
-/// The batch fetch body (COMETAPI.md §3).
-private struct FetchRequestBody: Encodable {
-    var ids: [String]
-    var action: String
+/// The batch fetch body (COMETAPI.md §3), `{"action":"…","ids":[…]}`, written directly: it is
+/// made for every request, and a JSONEncoder costs more than the rest of building it.
+enum FetchRequestBody {
+    static func json(ids: [String], action: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32 + ids.reduce(0) { $0 + $1.utf8.count + 3 })
+        bytes.append(contentsOf: #"{"action":"#.utf8)
+        appendString(action, to: &bytes)
+        bytes.append(contentsOf: #","ids":["#.utf8)
+        for (index, id) in ids.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            appendString(id, to: &bytes)
+        }
+        bytes.append(contentsOf: "]}".utf8)
+        return bytes
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped, the rest as UTF-8.
+    static func appendString(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(byte)
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0xf)])
+            default:
+                bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
 }
 
 /// Just enough of the task error envelope `{"code","message","data"}` to recognise "unknown id".
@@ -137,13 +142,5 @@ extension Duration {
     /// Seconds as a `TimeInterval`, for Foundation APIs.
     var timeInterval: TimeInterval {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-
-    /// The timeout handed to URLSession: whole seconds, at least 1. swift-corelibs-foundation
-    /// mishandles sub-second timeouts (measured with 0.3 s: set on the session it fires at once,
-    /// set on the request it never fires). The exact limit is the client's own deadline
-    /// (`GatewayClient.perform`).
-    var urlSessionTimeout: TimeInterval {
-        max(1, timeInterval.rounded(.up))
     }
 }

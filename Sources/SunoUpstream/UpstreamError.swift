@@ -7,7 +7,7 @@ public enum UpstreamError: Error, Sendable, Equatable, CustomStringConvertible {
     case http(status: Int, message: String?)
     /// No complete answer within the request timeout.
     case timeout
-    /// The gateway could not be reached or the connection broke; the `URLError` code name
+    /// The gateway could not be reached or the connection broke; a short name (`CurlCodeName`)
     /// ("cannotConnectToHost", "networkConnectionLost", …).
     case transport(String)
     /// A 2xx answer that is not a valid task answer (HTML, truncated JSON, wrong shape).

@@ -116,7 +116,7 @@ enum HistoryFixture {
             let reason = failed ? reasonText : empty
             let digits = String(index)
             let id = "hist-" + String(repeating: "0", count: max(0, 9 - digits.count)) + digits
-            id.withCString { id in sqlite3_bind_text(task, 1, id, -1, csqlite_transient()) }
+            _ = id.withCString { id in sqlite3_bind_text(task, 1, id, -1, csqlite_transient()) }
             sqlite3_bind_text(task, 2, modelText[index % modelText.count], -1, nil)
             sqlite3_bind_text(task, 3, status, -1, nil)
             sqlite3_bind_text(task, 4, reason, -1, nil)
