@@ -15,10 +15,12 @@ struct BadGatewayTests {
             timeline: PhaseTimeline(toSubmitted: 2...5, toQueued: 2...5, toInProgress: 5...10, toDone: 20...40))
     ]
 
-    func harness(_ logs: CapturedLogs, exporterKey: String = BadGatewayTests.key) throws -> CollectorHarness {
+    func harness(
+        _ logs: CapturedLogs, exporterKey: String = BadGatewayTests.key, requestTimeout: Double = 10
+    ) throws -> CollectorHarness {
         let harness = try CollectorHarness(
             models: Self.profiles, settings: CollectorSettings(batchSize: 5, concurrency: 2), gatewayKey: Self.key,
-            exporterKey: exporterKey, logger: logs.logger)
+            exporterKey: exporterKey, requestTimeout: requestTimeout, logger: logs.logger)
         try harness.submitAndRegister(12, models: ["chirp-v4"])
         return harness
     }
@@ -75,9 +77,11 @@ struct BadGatewayTests {
 
     @Test func slowGatewayTimesOutAndTheLoopGoesOn() async throws {
         let logs = CapturedLogs()
-        let harness = try harness(logs)
+        let harness = try harness(logs, requestTimeout: 1)
         defer { harness.stop() }
-        harness.simulator.setFault(.slow(seconds: 1.5))  // the harness' request timeout is 1 s
+        // Held far past the 1 s request timeout, so the timeout wins even when it fires late on a loaded
+        // machine; stopping the simulator ends the held answers.
+        harness.simulator.setFault(.slow(seconds: 30))
         await harness.runCycles(1, step: 15)
         let metrics = try await harness.scrape()
         #expect(metrics.sum("suno_upstream_up") == 0)

@@ -20,7 +20,7 @@ struct CrashRecoveryTests {
         defer { gateway.terminate() }
         let gatewayURL = "http://127.0.0.1:\(gatewayPort)"
         #expect(
-            await eventually(within: 10) {
+            await eventually(within: 60) {
                 (try? await TestHTTP.send("POST", gatewayURL + "/suno/fetch", json: ["ids": []]))?.status == 200
             })
 
@@ -50,9 +50,10 @@ struct CrashRecoveryTests {
         // The server answers only once its store is open and migrated: a CLI opening the fresh file at the
         // same moment would race it through the first migration (SunoStore reads the schema version
         // outside the migration's transaction), which is not what this test is about.
-        _ = await eventually(within: 10) {
+        let healthy = await eventually(within: 60) {
             (try? await TestHTTP.send("GET", "http://127.0.0.1:\(metricsPort)/-/healthy"))?.status == 200
         }
+        #expect(healthy, "exporter log:\n\(exporter.log.suffix(2_000))")
 
         // Register ids through the CLI on the same database while the server runs (WAL + busy timeout).
         let addMusic = try await runProcess(
@@ -75,7 +76,7 @@ struct CrashRecoveryTests {
             return ExpositionSamples(reply.text)
         }
         // Wait until nothing is left in the queue (every task ended or expired).
-        let drained = await eventually(within: 60) {
+        let drained = await eventually(within: 120) {
             guard let metrics = await scrape() else { return false }
             return metrics.sum("suno_tasks_finished_total") == 40 && metrics.sum("suno_tasks") == 0
         }

@@ -45,7 +45,9 @@ import Testing
 
     @Test func theKeyNeverAppearsInErrorsOrLogs() async throws {
         let echo = "Invalid token sk-\(Self.secret) for \(Self.secret)"
-        let slow = CannedAnswer.json(200, "{}", delay: .seconds(1))
+        // Held far longer than the 0.3 s deadline, which must end both attempts even when it fires late
+        // on a loaded machine; `stop()` ends the wait.
+        let slow = CannedAnswer.json(200, "{}", delay: .seconds(30))
         let gateway = try ScriptedGateway(
             threadPerConnection: true,
             [
@@ -57,8 +59,8 @@ import Testing
                 slow, slow,
             ])
         defer { gateway.stop() }
-        let closed = try ScriptedGateway([])
-        closed.stop()
+        let closed = try RefusingPort()
+        defer { closed.close() }
 
         let probe = GatewayProbe()
         let client = probe.client(gateway.baseURL, key: Self.key, timeout: .milliseconds(300), maxAttempts: 2)

@@ -4,12 +4,17 @@ import SunoUpstream
 import Synchronization
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One canned answer of a `ScriptedGateway`.
 struct CannedAnswer: Sendable {
     var status: Int
     var headers: [(name: String, value: String)]
     var body: [UInt8]
-    /// Held this long before answering: use a thread-per-connection gateway for this.
+    /// Held this long before answering, or until the gateway stops: use a thread-per-connection gateway
+    /// for this.
     var delay: Duration?
 
     static func json(
@@ -36,18 +41,39 @@ final class ScriptedGateway: Sendable {
     private final class Script: Sendable {
         let answers: Mutex<[CannedAnswer]>
         let requests = Mutex<[HTTPRequest]>([])
-        init(_ answers: [CannedAnswer]) { self.answers = Mutex(answers) }
+        /// Entered once at creation and left by `release()`: a delayed answer waits on it, so stopping
+        /// the gateway ends every wait at once. (`HTTPServer.stop()` joins the handler threads, so a
+        /// plain sleep would hold `stop()`, and the test's thread, for the whole delay.)
+        private let held = DispatchGroup()
+        private let released = Mutex(false)
+
+        init(_ answers: [CannedAnswer]) {
+            self.answers = Mutex(answers)
+            held.enter()
+        }
 
         func answer(_ request: HTTPRequest) -> HTTPResponse {
             requests.withLock { $0.append(request) }
             let next = answers.withLock { $0.isEmpty ? nil : $0.removeFirst() }
             guard let next else { return .text(418, "script exhausted") }
             if let delay = next.delay {
-                Thread.sleep(forTimeInterval: GatewayProbe.seconds(delay))
+                _ = held.wait(timeout: .now() + GatewayProbe.seconds(delay))
             }
             return HTTPResponse(
                 status: next.status, headers: next.headers, body: next.body.isEmpty ? .empty : .bytes(next.body))
         }
+
+        /// Ends every delay, now and later. Idempotent.
+        func release() {
+            let first = released.withLock { released in
+                defer { released = true }
+                return !released
+            }
+            if first { held.leave() }
+        }
+
+        // libdispatch traps when a group is freed while entered.
+        deinit { release() }
     }
 
     private let script: Script
@@ -65,7 +91,57 @@ final class ScriptedGateway: Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var requests: [HTTPRequest] { script.requests.withLock { $0 } }
-    func stop() { server.stop() }
+
+    /// Stops serving at once: delayed answers still pending end their wait first, so this never
+    /// waits for a delay to run out. Idempotent.
+    func stop() {
+        script.release()
+        server.stop()
+    }
+}
+
+/// A loopback port that refuses every connection until `close()`: a socket is bound to it but never
+/// listens. Unlike a port that was free a moment ago, no other test's server (nor an outgoing
+/// connection's local port) can take it meanwhile.
+final class RefusingPort: Sendable {
+    let port: UInt16
+    private let descriptor: Mutex<Int32?>
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw RefusingPortError(errno: errno) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard bound == 0, named == 0 else {
+            let error = RefusingPortError(errno: errno)
+            Glibc.close(fd)
+            throw error
+        }
+        descriptor = Mutex(fd)
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Releases the port. Idempotent.
+    func close() {
+        if let fd = descriptor.withLock({ $0.take() }) { Glibc.close(fd) }
+    }
+
+    deinit { close() }
+}
+
+struct RefusingPortError: Error {
+    var errno: Int32
 }
 
 /// What a test client saw: its calls, its waits between attempts, its log lines.

@@ -20,7 +20,7 @@ import Testing
                 [
                     Registration(id: hostileID, action: .music, model: hostileModel),
                     Registration(id: "old-lyrics", action: .lyrics),
-                ], source: "api", now: now - 3_700)
+                ], source: "api", now: now - 3_665)
             _ = try server.store.register(
                 [Registration(id: "fresh", action: .music, model: "chirp-v4")], source: "api", now: now)
             let finished = try await TestHTTP.send(
@@ -50,7 +50,8 @@ import Testing
             #expect(html.contains("<span class=\"value\">3</span><span class=\"label\">NOT_START</span>"))
             #expect(html.contains("<span class=\"value\">2</span><span class=\"label\">stuck</span>"))
             #expect(html.contains("<span class=\"value\">1</span><span class=\"label\">success</span>"))
-            // Stuck tasks: id, action, model, age; the fresh one is not listed.
+            // Stuck tasks: id, action, model, age (1h1m5s at registration: it reads 1h1m for another 55 s);
+            // the fresh one is not listed.
             #expect(
                 html.contains(
                     ">old-lyrics</a></td><td>LYRICS</td><td>unknown</td><td>NOT_START</td><td class=\"num\">1h1m"))

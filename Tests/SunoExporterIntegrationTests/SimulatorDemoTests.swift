@@ -30,7 +30,7 @@ struct SimulatorDemoTests {
                 seen.append(SimulatorDemoRecord(id: id, action: action, model: model))
             }
             let running = Task { await workload.run() }
-            let enough = await eventually(within: 10) { seen.values.count >= 60 }
+            let enough = await eventually(within: 90) { seen.values.count >= 60 }
             running.cancel()
             await running.value
             #expect(enough)

@@ -101,7 +101,7 @@ import Testing
             #expect(hook.status == 202)
             #expect(try hook.object()["registered"] as? Bool == true)
 
-            let deadline = ContinuousClock.now + .seconds(30)
+            let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline, try server.store.task(id: id)?.outcome == nil {
                 await server.assembly.collector.runCycle()
                 try await Task.sleep(for: .milliseconds(100))

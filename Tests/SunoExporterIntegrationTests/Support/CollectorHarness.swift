@@ -15,10 +15,12 @@ final class CollectorHarness {
     let assembly: ExporterApp.Assembly
     let metricsURL: String
 
+    /// `requestTimeout` bounds each gateway request, in seconds: generous by default, so that a loaded
+    /// machine answering slowly does not turn into timeouts and retries the test did not ask for.
     init(
         models: [ModelProfile], settings: CollectorSettings = CollectorSettings(batchSize: 7, concurrency: 2),
         seed: UInt64 = 42, startServer: Bool = true, gatewayKey: String? = nil, exporterKey: String? = nil,
-        logger: Logger = quietLogger
+        requestTimeout: Double = 10, logger: Logger = quietLogger
     ) throws {
         scratch = try ScratchDirectory()
         let clock = ManualClock(now: 1_780_000_000)
@@ -31,7 +33,7 @@ final class CollectorHarness {
         try simulator.start()
         let configuration = ServeConfiguration(
             listen: ListenAddress(host: "127.0.0.1", port: 0), storagePath: scratch.path("exporter.db"),
-            requestTimeout: 1, collector: settings)
+            requestTimeout: requestTimeout, collector: settings)
         var withKey = configuration
         withKey.apiKey = exporterKey.map(APIKey.init)
         assembly = try ExporterApp.assemble(
