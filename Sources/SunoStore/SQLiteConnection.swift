@@ -26,7 +26,11 @@ final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private var cache: [String: Statement] = [:]
 
+    /// Process-wide settings, applied once before the first connection opens.
+    private static let configured: Bool = csqlite_disable_memory_statistics() == SQLITE_OK
+
     init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(SQLiteError) {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
@@ -89,11 +93,12 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs `body` in one transaction (BEGIN IMMEDIATE, so a writer never deadlocks on upgrade);
     /// rolls back when it throws.
+    /// BEGIN and COMMIT are prepared once (not parsed again for every batch, as `execute` would).
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        try statement("BEGIN IMMEDIATE").run()
         do {
             let result = try body()
-            try execute("COMMIT")
+            try statement("COMMIT").run()
             return result
         } catch {
             try? execute("ROLLBACK")
@@ -113,6 +118,8 @@ final class Statement {
     private let raw: OpaquePointer
     private unowned let connection: SQLiteConnection
     let sql: String
+    /// The text bound since the statement last ran.
+    private var arena = BindArena()
 
     fileprivate init(_ raw: OpaquePointer, connection: SQLiteConnection, sql: String) {
         self.raw = raw
@@ -120,18 +127,27 @@ final class Statement {
         self.sql = sql
     }
 
-    deinit { sqlite3_finalize(raw) }
+    deinit {
+        sqlite3_finalize(raw)
+        arena.deallocate()
+    }
 
+    /// Ready to be bound again: no bound value outlives this (text bound from the arena included).
     fileprivate func reset() {
         sqlite3_reset(raw)
         sqlite3_clear_bindings(raw)
+        arena.reset()
     }
 
     @discardableResult
     func bind(_ index: Int32, _ value: String?) -> Statement {
-        if let value {
-            // SQLITE_TRANSIENT: SQLite copies the text now, so the Swift buffer may go away.
-            sqlite3_bind_text(raw, index, value, -1, csqlite_transient())
+        if var value {
+            // The bytes are copied into the statement's arena and bound with SQLITE_STATIC: they
+            // stay put until the statement has run (`run`, `forEachRow`) or is handed out again,
+            // which is when the arena is reused. (SQLITE_TRANSIENT would have SQLite malloc, copy
+            // and free every value.) The length is given, so SQLite never scans for a terminator.
+            let text = value.withUTF8 { arena.copy(UnsafeRawBufferPointer($0)) }
+            sqlite3_bind_text(raw, index, text.assumingMemoryBound(to: CChar.self), Int32(value.utf8.count), nil)
         } else {
             sqlite3_bind_null(raw, index)
         }
@@ -156,7 +172,7 @@ final class Statement {
     /// Runs a statement that returns no rows.
     func run() throws(SQLiteError) {
         let rc = sqlite3_step(raw)
-        defer { sqlite3_reset(raw) }
+        defer { reset() }
         guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw connection.error(rc, sql) }
     }
 
@@ -170,13 +186,15 @@ final class Statement {
 
     /// Calls `row` for each result row.
     func forEachRow(_ row: (Statement) throws -> Void) throws {
-        defer { sqlite3_reset(raw) }
+        defer { reset() }
         while try step() { try row(self) }
     }
 
     func string(_ column: Int32) -> String? {
         guard let text = sqlite3_column_text(raw, column) else { return nil }
-        return String(cString: text)
+        // The byte count comes with the text (asked after it, as SQLite requires), so no scan for the terminator.
+        let count = Int(sqlite3_column_bytes(raw, column))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
     func int(_ column: Int32) -> Int64 { sqlite3_column_int64(raw, column) }
@@ -188,4 +206,43 @@ final class Statement {
     }
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(raw, column) == SQLITE_NULL }
+}
+
+/// Memory for the text bound to one statement until it has run: 4 KiB reused from run to run,
+/// plus an allocation of its own for any value that does not fit (freed at the next reset).
+private struct BindArena {
+    private static let blockSize = 4_096
+    private var block: UnsafeMutableRawPointer?
+    private var used = 0
+    private var oversized: [UnsafeMutableRawPointer] = []
+
+    /// A copy of `bytes` (never NULL, even when empty), valid until `reset`.
+    mutating func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
+        guard bytes.count <= Self.blockSize - used else { return copyOversized(bytes) }
+        let block = self.block ?? UnsafeMutableRawPointer.allocate(byteCount: Self.blockSize, alignment: 8)
+        self.block = block
+        let destination = block + used
+        if let source = bytes.baseAddress { destination.copyMemory(from: source, byteCount: bytes.count) }
+        used += bytes.count
+        return UnsafeRawPointer(destination)
+    }
+
+    private mutating func copyOversized(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
+        let destination = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: 8)
+        if let source = bytes.baseAddress { destination.copyMemory(from: source, byteCount: bytes.count) }
+        oversized.append(destination)
+        return UnsafeRawPointer(destination)
+    }
+
+    mutating func reset() {
+        used = 0
+        for allocation in oversized { allocation.deallocate() }
+        oversized.removeAll(keepingCapacity: true)
+    }
+
+    mutating func deallocate() {
+        reset()
+        block?.deallocate()
+        block = nil
+    }
 }

@@ -159,8 +159,8 @@ public final class TaskStore: Sendable {
             // (No copy of `state.polls` may be alive when it is mutated below: that would copy the whole table.)
             let (batch, rowids) = try state.db.transaction {
                 let rows = try Self.rows(ids: ids, state.db, state.polls)
-                let batch = transform(rows.map(\.task))
-                let rowids = Self.rowidsByID(rows)
+                let batch = transform(rows.tasks)
+                let rowids = rows.rowidsByID()
                 try Self.write(batch, rowids: rowids, state.db)
                 return (batch, rowids)
             }
@@ -208,16 +208,19 @@ public final class TaskStore: Sendable {
             // (No copy of `state.polls` may be alive when it is mutated below: that would copy the whole table.)
             let (batch, rows) = try state.db.transaction {
                 let rows = try Self.rows(rowids: slow, state.db, state.polls)
-                let batch = transform(rows.map(\.task))
-                try Self.write(batch, rowids: Self.rowidsByID(rows), state.db, pollsInMemory: true)
+                let batch = transform(rows.tasks)
+                try Self.write(batch, rowids: rows.rowidsByID(), state.db, pollsInMemory: true)
                 return (batch, rows)
             }
             // Committed: remember what this poll applied to each row it read.
-            var changed: [String: TrackedTask] = [:]
+            // (What was written, not the tasks themselves: copying them costs more than the lookups.)
+            var changed: [String: (firstSeen: Double, isFinished: Bool, validUntil: Double)] = [:]
             changed.reserveCapacity(batch.changed.count)
-            for task in batch.changed { changed[task.id] = task }
+            for task in batch.changed {
+                changed[task.id] = (task.firstSeen, task.isFinished, task.submitReference + giveUpAfter)
+            }
             let unchanged = Set(batch.polledUnchanged)
-            for (rowid, task) in rows {
+            for (rowid, task) in zip(rows.rowids, rows.tasks) {
                 if let written = changed[task.id] {
                     // The row now holds its polls; a finished task is not polled again.
                     state.polls[rowid] =
@@ -225,7 +228,7 @@ public final class TaskStore: Sendable {
                         ? nil
                         : PollState(
                             firstSeen: written.firstSeen, fingerprint: fingerprints[rowid],
-                            validUntil: written.submitReference + giveUpAfter)
+                            validUntil: written.validUntil)
                 } else if unchanged.contains(task.id) {
                     var poll =
                         state.polls[rowid].flatMap { $0.firstSeen == task.firstSeen ? $0 : nil }
@@ -285,40 +288,39 @@ public final class TaskStore: Sendable {
         return task
     }
 
-    private static func rowidsByID(_ rows: [(rowid: Int64, task: TrackedTask)]) -> [String: Int64] {
-        var rowids: [String: Int64] = [:]
-        rowids.reserveCapacity(rows.count)
-        for (rowid, task) in rows { rowids[task.id] = rowid }
-        return rowids
-    }
-
     /// The rows of `ids` (each once, unknown ids skipped), read with one statement per
     /// `maxIDsPerStatement` ids rather than one per id.
-    private static func rows(
-        ids: [String], _ db: SQLiteConnection, _ polls: PollTable
-    ) throws -> [(rowid: Int64, task: TrackedTask)] {
-        var rows: [(rowid: Int64, task: TrackedTask)] = []
-        rows.reserveCapacity(ids.count)
+    private static func rows(ids: [String], _ db: SQLiteConnection, _ polls: PollTable) throws -> LoadedRows {
+        var rows = LoadedRows(capacity: ids.count)
         try forEachChunk(of: ids) { chunk in
             let select = try db.statement(
                 "SELECT \(TaskRow.columns) FROM tasks WHERE id IN (\(placeholders(chunk.count)))")
             for (offset, id) in chunk.enumerated() { select.bind(Int32(offset + 1), id) }
-            try select.forEachRow { rows.append((TaskRow.rowid($0), decode($0, polls))) }
+            try select.forEachRow { rows.append(TaskRow.rowid($0), decode($0, polls)) }
         }
         return rows
     }
 
     /// The rows of `rowids` that still exist.
-    private static func rows(
-        rowids: [Int64], _ db: SQLiteConnection, _ polls: PollTable
-    ) throws -> [(rowid: Int64, task: TrackedTask)] {
-        var rows: [(rowid: Int64, task: TrackedTask)] = []
-        rows.reserveCapacity(rowids.count)
+    private static func rows(rowids: [Int64], _ db: SQLiteConnection, _ polls: PollTable) throws -> LoadedRows {
+        var rows = LoadedRows(capacity: rowids.count)
+        // A batch is usually a run of neighbouring rows (the watch list is polled in `seq` order):
+        // one range scan then reads them without the sorted temporary index and the one seek per
+        // row that `IN (…)` costs. Rows in the range that were not asked for are skipped unread.
+        if let first = rowids.min(), let last = rowids.max(), last - first < 2 * Int64(rowids.count) {
+            let wanted = Set(rowids)
+            let select = try db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE seq BETWEEN ?1 AND ?2")
+            try select.bind(1, first).bind(2, last).forEachRow { row in
+                let rowid = TaskRow.rowid(row)
+                if wanted.contains(rowid) { rows.append(rowid, decode(row, polls)) }
+            }
+            return rows
+        }
         try forEachChunk(of: rowids) { chunk in
             let select = try db.statement(
                 "SELECT \(TaskRow.columns) FROM tasks WHERE seq IN (\(placeholders(chunk.count)))")
             for (offset, rowid) in chunk.enumerated() { select.bind(Int32(offset + 1), rowid) }
-            try select.forEachRow { rows.append((TaskRow.rowid($0), decode($0, polls))) }
+            try select.forEachRow { rows.append(TaskRow.rowid($0), decode($0, polls)) }
         }
         return rows
     }
@@ -342,8 +344,23 @@ public final class TaskStore: Sendable {
     private static func placeholders(_ count: Int, from first: Int = 1) -> String {
         var slots = 1
         while slots < count { slots *= 2 }
+        // Made once per list length (the collector asks for the same one for every batch).
+        if first == 1, let index = Self.placeholderLists.indices.first(where: { 1 << $0 == slots }) {
+            return Self.placeholderLists[index]
+        }
         return (first..<(first + slots)).map { "?\($0)" }.joined(separator: ", ")
     }
+
+    /// "?1, …, ?n" for n = 1, 2, 4, … up to `maxIDsPerStatement`.
+    private static let placeholderLists: [String] = {
+        var lists: [String] = []
+        var slots = 1
+        while slots <= maxIDsPerStatement {
+            lists.append((1...slots).map { "?\($0)" }.joined(separator: ", "))
+            slots *= 2
+        }
+        return lists
+    }()
 
     /// Writes one batch as is (tests and imports; the collector uses `applyPoll`).
     public func commit(_ batch: BatchCommit) throws {
@@ -666,5 +683,29 @@ public struct ActiveTaskKey: Sendable, Equatable {
         self.rowid = rowid
         self.id = id
         self.action = action
+    }
+}
+
+/// Rows read for a batch: their `seq` and their tasks, side by side (the tasks go to the
+/// lifecycle transform as they are, without a copy).
+struct LoadedRows {
+    var rowids: [Int64] = []
+    var tasks: [TrackedTask] = []
+
+    init(capacity: Int) {
+        rowids.reserveCapacity(capacity)
+        tasks.reserveCapacity(capacity)
+    }
+
+    mutating func append(_ rowid: Int64, _ task: TrackedTask) {
+        rowids.append(rowid)
+        tasks.append(task)
+    }
+
+    func rowidsByID() -> [String: Int64] {
+        var byID: [String: Int64] = [:]
+        byID.reserveCapacity(tasks.count)
+        for (rowid, task) in zip(rowids, tasks) { byID[task.id] = rowid }
+        return byID
     }
 }

@@ -81,6 +81,14 @@ enum BenchRunner {
                 value: "\(Format.number(result.oursTasksPerSecond)) tasks/CPU-s",
                 yardstick: "direct C calls: \(Format.number(result.cLevelTasksPerSecond)) tasks/CPU-s",
                 ratio: Format.ratio(ratio), target: "≥ 0.67× C-level", passed: ratio >= 2.0 / 3.0))
+        let readRatio = result.oursTasksPerSecond / result.cLevelWithReadTasksPerSecond
+        table.add(
+            ResultRow(
+                section: "parts",
+                measure: "SQLite path, the same work in C: each batch's rows read back, then rewritten + history rows",
+                value: "\(Format.number(result.oursTasksPerSecond)) tasks/CPU-s",
+                yardstick: "direct C calls with the read: \(Format.number(result.cLevelWithReadTasksPerSecond)) tasks/CPU-s",
+                ratio: Format.ratio(readRatio), target: "", passed: nil))
     }
 
     static func addCollectorRows(_ result: CollectorBench.Result, cLevel: Double?, to table: ResultTable) {
