@@ -313,7 +313,7 @@ def check_dockerfile(problems: Problems) -> None:
         return pkgs
 
     build_pkgs, runtime_pkgs = installed(builder), installed(final)
-    # libcurl4-openssl-dev: --static-swift-stdlib links FoundationNetworking with -lcurl.
+    # libcurl4-openssl-dev: the gateway client links libcurl (Sources/CCurl).
     for pkg in ("libsqlite3-dev", "libmicrohttpd-dev", "zlib1g-dev", "libcurl4-openssl-dev", "pkg-config"):
         if pkg not in build_pkgs:
             problems.add(DOCKERFILE, f"builder does not install {pkg}")
