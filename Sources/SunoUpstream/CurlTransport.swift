@@ -21,33 +21,41 @@ struct HTTPExchange: Sendable {
 /// URLSession against 0.06 ms with a reused easy handle (NOTES in README, Benchmarks). An easy
 /// handle also keeps its connection alive between requests and times out to the millisecond.
 ///
-/// Each request blocks one thread of a queue of its own (never the cooperative pool) in
+/// Each request blocks one thread of a serial queue of its own (never the cooperative pool) in
 /// `curl_easy_perform`, with a handle taken from a small pool: one handle is one keep-alive
-/// connection, so the pool holds at most as many as the client may have requests in flight.
+/// connection, so the pool keeps at most `maxConnections` of them between requests.
 final class CurlTransport: Sendable {
     /// Larger answers are refused ("dataLengthExceedsMaximum"): a 100-task batch is about 160 kB.
     static let maximumBodyBytes = 64 << 20
 
-    private static let queue = DispatchQueue(label: "suno-exporter.gateway-http", attributes: .concurrent)
     private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
 
     private let idle = Mutex<[EasyHandle]>([])
     private let keepIdle: Int
+    /// The decoded body size above which an answer is refused (`maximumBodyBytes`; lower in tests).
+    let bodyLimit: Int
 
-    init(maxConnections: Int) {
+    init(maxConnections: Int, maximumBodyBytes: Int = CurlTransport.maximumBodyBytes) {
         keepIdle = max(1, maxConnections)
+        bodyLimit = max(0, maximumBodyBytes)
     }
 
     /// Performs the exchange, bounded by `timeout` (connect, send and answer together). Resumes at
     /// once with `.cancelled` when the calling task is cancelled; the transfer itself stops at
     /// curl's next progress callback, on its own thread.
     func perform(_ exchange: HTTPExchange, timeout: Duration) async -> AttemptOutcome {
-        let transfer = CurlTransfer()
+        let transfer = CurlTransfer(bodyLimit: bodyLimit)
         let once = OutcomeOnce()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<AttemptOutcome, Never>) in
                 guard once.begin(continuation) else { return }
-                Self.queue.async {
+                // A new serial queue per transfer, not one shared concurrent queue: on Linux a private
+                // concurrent queue draws from the same width-limited thread pool (one thread per core)
+                // as Swift's global executor, so transfers blocked in curl_easy_perform starved every
+                // task and further transfers waited for the pool to grow by one thread a second
+                // (measured: 6 concurrent 3 s answers took 6 s on 2 cores). Serial queues run on
+                // libdispatch's overcommit pool, which starts a thread whenever none is idle.
+                DispatchQueue(label: "suno-exporter.gateway-http").async {
                     once.finish(self.run(exchange, timeout: timeout, transfer))
                 }
             }
@@ -57,12 +65,13 @@ final class CurlTransport: Sendable {
         }
     }
 
-    /// Blocking: runs on `queue`.
+    /// Blocking: runs on the transfer's own queue.
     private func run(_ exchange: HTTPExchange, timeout: Duration, _ transfer: CurlTransfer) -> AttemptOutcome {
         guard Self.globalInit, let handle = idle.withLock({ $0.popLast() }) ?? EasyHandle() else {
             return .transport("clientInitFailed")
         }
-        let milliseconds = max(1, Int((timeout.timeInterval * 1_000).rounded(.up)))
+        // Clamped: converting a Double beyond Int's range would trap (about 24 days is plenty).
+        let milliseconds = Int(min(max(1, (timeout.timeInterval * 1_000).rounded(.up)), Double(Int32.max)))
         let code = handle.perform(exchange, timeoutMilliseconds: milliseconds, transfer)
         let status = handle.responseCode
         idle.withLock { handles in
@@ -105,6 +114,11 @@ private final class EasyHandle: @unchecked Sendable {
         defer {
             ccurl_set_headers(raw, nil)
             curl_slist_free_all(headers)
+            // The pooled handle must not keep pointers to this transfer once it is gone: the
+            // callbacks treat a NULL context as "no transfer".
+            ccurl_set_pointer(raw, CURLOPT_WRITEDATA, nil)
+            ccurl_set_pointer(raw, CURLOPT_HEADERDATA, nil)
+            ccurl_set_pointer(raw, CURLOPT_XFERINFODATA, nil)
         }
         // Strings set here are copied by libcurl; only the POST body is borrowed for the call.
         ccurl_set_string(raw, CURLOPT_URL, exchange.url)
@@ -113,6 +127,9 @@ private final class EasyHandle: @unchecked Sendable {
         ccurl_set_long(raw, CURLOPT_TIMEOUT_MS, timeoutMilliseconds)
         ccurl_set_long(raw, CURLOPT_CONNECTTIMEOUT_MS, timeoutMilliseconds)
         ccurl_set_long(raw, CURLOPT_FOLLOWLOCATION, 0)
+        // The path as built: libcurl would otherwise squash "/." and "/.." segments, so a task id
+        // of ".." (ids are opaque, COMETAPI.md §10) would ask for "/suno/" instead.
+        ccurl_set_long(raw, CURLOPT_PATH_AS_IS, 1)
         // Every encoding libcurl can decode is offered (gzip shrinks a batch answer about 10×).
         ccurl_set_string(raw, CURLOPT_ACCEPT_ENCODING, "")
         ccurl_set_long(raw, CURLOPT_BUFFERSIZE, 256 * 1_024)
@@ -147,6 +164,11 @@ private final class CurlTransfer: Sendable {
 
     private let received = Mutex(Received())
     private let cancelled = Atomic(false)
+    private let bodyLimit: Int
+
+    init(bodyLimit: Int) {
+        self.bodyLimit = bodyLimit
+    }
 
     var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
     var isTooLarge: Bool { received.withLock { $0.tooLarge } }
@@ -156,7 +178,7 @@ private final class CurlTransfer: Sendable {
     /// False when the body would grow past the limit (the transfer then stops).
     func appendBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         received.withLock { received in
-            guard received.body.count + bytes.count <= CurlTransport.maximumBodyBytes else {
+            guard received.body.count + bytes.count <= bodyLimit else {
                 received.tooLarge = true
                 return false
             }
@@ -167,11 +189,14 @@ private final class CurlTransfer: Sendable {
 
     /// One header line as received, CRLF included.
     func readHeader(_ line: UnsafeRawBufferPointer) {
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
-            // A status line starts a new answer (after a 100 Continue): forget the previous one's headers.
-            if line.starts(with: "HTTP/".utf8) { received.withLock { $0 = Received() } }
+        // A status line starts a new answer (after a 100 Continue, a 103 Early Hints, a proxy's
+        // CONNECT answer): forget the previous one's headers. Checked before looking for a colon,
+        // which a reason phrase may hold ("HTTP/1.1 503 Busy: retry later").
+        if line.starts(with: "HTTP/".utf8) {
+            received.withLock { $0 = Received() }
             return
         }
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
         let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self).lowercased()
         guard name == "retry-after" || name == "date" || name == "content-length" else { return }
         let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[(colon + 1)...]), as: UTF8.self)
@@ -182,7 +207,7 @@ private final class CurlTransfer: Sendable {
             case "date": received.date = value
             default:
                 // Sized once for the announced body (within the limit) instead of growing as it arrives.
-                if let length = Int(value), length > 0, length <= CurlTransport.maximumBodyBytes {
+                if let length = Int(value), length > 0, length <= bodyLimit {
                     received.body.reserveCapacity(length)
                 }
             }

@@ -22,17 +22,27 @@ public final class GatewayClient: TaskStatusSource, Sendable {
     /// - Parameters:
     ///   - onCall: told about every attempt, synchronously, on the calling task.
     ///   - sleep: the wait between attempts; tests inject one that records instead of sleeping.
-    public init(
+    public convenience init(
         configuration: GatewayClientConfiguration, logger: Logger,
         onCall: @escaping @Sendable (UpstreamCall) -> Void = { _ in },
         sleep: @escaping Sleep = { duration in try await Task.sleep(for: duration) }
+    ) {
+        self.init(
+            configuration: configuration, logger: logger, onCall: onCall, sleep: sleep,
+            maximumBodyBytes: CurlTransport.maximumBodyBytes)
+    }
+
+    /// - Parameter maximumBodyBytes: answers larger than this are refused; tests lower it.
+    init(
+        configuration: GatewayClientConfiguration, logger: Logger, onCall: @escaping @Sendable (UpstreamCall) -> Void,
+        sleep: @escaping Sleep, maximumBodyBytes: Int
     ) {
         self.configuration = configuration
         self.policy = configuration.retryPolicy
         self.logger = logger
         self.onCall = onCall
         self.sleep = sleep
-        transport = CurlTransport(maxConnections: configuration.maxConnections)
+        transport = CurlTransport(maxConnections: configuration.maxConnections, maximumBodyBytes: maximumBodyBytes)
     }
 
     /// `POST {base}/suno/fetch` with `{"ids":[…],"action":"…"}`. Unknown ids are absent from the

@@ -17,7 +17,8 @@ public struct GatewayClientConfiguration: Sendable {
     public var backoffMax: Duration
     /// A gateway's `Retry-After` is honoured up to this long.
     public var retryAfterMax: Duration
-    /// Concurrent connections to the gateway (URLSession `httpMaximumConnectionsPerHost`).
+    /// Keep-alive connections to the gateway kept open between calls (one per idle libcurl handle);
+    /// calls beyond them in flight at once open short-lived extra connections.
     public var maxConnections: Int
     /// The exporter's version, sent as `User-Agent: suno-exporter/<version>`.
     public var version: String
