@@ -15,16 +15,26 @@ extension APIKey {
     /// without `Authorization`, which a local simulator accepts).
     ///
     /// - Throws: `APIKeyError` when the key file cannot be read, is not UTF-8 text, or its first
-    ///   line is blank. The message never quotes the file.
+    ///   line is blank; or when the key holds a control character (a line break inside
+    ///   `COMETAPI_KEY` would otherwise end the `Authorization` header early). The message never
+    ///   quotes the key or the file.
     public static func load(environment: [String: String], keyFile: String?) throws(APIKeyError) -> APIKey? {
         if let keyFile {
-            return try loadFile(keyFile)
+            return try checked(loadFile(keyFile), source: "key file \(keyFile)")
         }
         if let value = environment[environmentVariable] {
             let key = APIKey(value)
-            return key.isEmpty ? nil : key
+            return key.isEmpty ? nil : try checked(key, source: environmentVariable)
         }
         return nil
+    }
+
+    /// A key is sent in a header line: control characters (CR, LF, NUL, tab…) have no place in it.
+    private static func checked(_ key: APIKey, source: String) throws(APIKeyError) -> APIKey {
+        guard !key.secret.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw APIKeyError("the key in \(source) holds a control character (a line break or tab inside it?)")
+        }
+        return key
     }
 
     private static func loadFile(_ path: String) throws(APIKeyError) -> APIKey {

@@ -22,6 +22,22 @@ import Testing
         #expect(key == APIKey("sk-env"))
     }
 
+    @Test(arguments: ["sk-one\nsk-two", "sk-a\r\nInjected: header", "sk-\u{0}x", "sk-\tx"])
+    func aKeyWithAControlCharacterInsideIsRefused(value: String) throws {
+        #expect(throws: APIKeyError.self) { try APIKey.load(environment: ["COMETAPI_KEY": value], keyFile: nil) }
+        do {
+            _ = try APIKey.load(environment: ["COMETAPI_KEY": value], keyFile: nil)
+        } catch {
+            #expect(error.description.contains("COMETAPI_KEY"))
+            #expect(!error.description.contains("sk-"), "the message quotes nothing of the key")
+        }
+        let path = try Self.temporaryFile(Array((value.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        if value.contains("\u{0}") || value.contains("\t") {
+            #expect(throws: APIKeyError.self) { try APIKey.load(environment: [:], keyFile: path) }
+        }
+    }
+
     @Test func noKeyAnywhereIsNil() throws {
         #expect(try APIKey.load(environment: [:], keyFile: nil) == nil)
         #expect(try APIKey.load(environment: ["COMETAPI_KEY": "  \n"], keyFile: nil) == nil)
