@@ -399,10 +399,12 @@ public final class TaskStore: Sendable {
     ) throws {
         guard !batch.isEmpty else { return }
         if !batch.changed.isEmpty {
-            let update = try db.statement(TaskRow.updateSQL)
+            let updateUnfinished = try db.statement(TaskRow.updateUnfinishedSQL)
+            let updateFinished = try db.statement(TaskRow.updateSQL)
             var models = ModelNameCache()
             for task in batch.changed {
                 guard let rowid = rowids[task.id] else { continue }
+                let update = TaskRow.staysUnfinished(task) ? updateUnfinished : updateFinished
                 TaskRow.bindUpdate(update, task, rowid: rowid, model: models.model(of: task))
                 try update.run()
             }

@@ -115,6 +115,43 @@ struct TaskStoreTests {
         #expect(try store.history(id: "new").isEmpty)
     }
 
+    /// Unfinished rows are rewritten without naming `outcome` and `finished_at` (so SQLite leaves the
+    /// partial indexes alone); finishing rows name them. Both keep the indexes consistent.
+    @Test func rowRewritesKeepThePartialIndexesRight() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try TaskStore(path: dir.databasePath)
+        try store.register((0..<6).map { Registration(id: "t\($0)", action: .music) }, source: "api", now: 100)
+        for (round, now) in [(0, 110.0), (1, 120.0)] {
+            try store.update(ids: (0..<6).map { "t\($0)" }) { current in
+                var batch = BatchCommit()
+                for var task in current where !task.isFinished {
+                    task.status = round == 0 ? "IN_PROGRESS" : "SUCCESS"
+                    task.progress = round == 0 ? "40%" : "100%"
+                    if round == 1 && task.id < "t3" {
+                        task.outcome = .success
+                        task.finishedAt = now
+                    } else if round == 1 {
+                        task.status = "IN_PROGRESS"
+                    }
+                    batch.changed.append(task)
+                }
+                return batch
+            }
+        }
+        #expect(try store.activeTaskPage(after: nil, limit: 10).map(\.id) == ["t3", "t4", "t5"])
+        #expect(try store.list(TaskFilter(status: "finished")).map(\.id).sorted() == ["t0", "t1", "t2"])
+        #expect(try store.task(id: "t4")?.progress == "100%")
+        #expect(try store.task(id: "t4")?.outcome == nil)
+        #expect(try store.task(id: "t1")?.finishedAt == 120)
+        #expect(try store.prune(finishedBefore: 121, rollupBefore: 0) == 3)
+        var integrity: [String] = []
+        try store.withConnection { db in
+            try db.statement("PRAGMA integrity_check").forEachRow { integrity.append($0.string(0) ?? "") }
+        }
+        #expect(integrity == ["ok"])
+    }
+
     @Test func updateAppliesOnCurrentRowsAndPersistsEverything() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
