@@ -73,7 +73,7 @@ enum CollectorBench {
         }
 
         // Warm-up: the first answer (SUBMITTED) and one status change (QUEUED), so caches, the SQLite
-        // file and URLSession's connections are in their steady state.
+        // file and the client's keep-alive connections are in their steady state.
         try advance(6)
         _ = try await cycle(expectChanged: tasks)
         try advance(5)
