@@ -39,6 +39,37 @@ import Testing
         }
     }
 
+    /// Registering and forgetting show in /metrics shortly after, without a collector cycle (the
+    /// collector is never started here, so only the API-triggered publish can show them).
+    @Test func registrationsAndForgetsShowInMetricsWithoutACycle() async throws {
+        try await withAPIServer { server async throws in
+            func watched() async throws -> (notStarted: Double, registered: Double) {
+                let reply = try await TestHTTP.send("GET", server.baseURL + "/metrics", body: nil)
+                let samples = ExpositionSamples(String(decoding: reply.body, as: UTF8.self))
+                return (
+                    samples.sum("suno_tasks", ["status": "NOT_START"]),
+                    samples.sum("suno_tasks_registered_total", ["source": "api"])
+                )
+            }
+            func eventually(_ condition: @escaping ((notStarted: Double, registered: Double)) -> Bool) async throws
+                -> Bool
+            {
+                for _ in 0..<300 {
+                    if condition(try await watched()) { return true }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return false
+            }
+            let added = try await TestHTTP.send(
+                "POST", server.tasksURL, json: ["ids": ["m-1", "m-2", "m-3"], "action": "MUSIC"])
+            #expect(added.status == 202)
+            #expect(try await eventually { $0.notStarted == 3 && $0.registered == 3 })
+            let forgotten = try await TestHTTP.send("DELETE", server.taskURL("m-2"), body: nil)
+            #expect(forgotten.status == 204)
+            #expect(try await eventually { $0.notStarted == 2 && $0.registered == 3 })
+        }
+    }
+
     @Test func listReturnsTheTaskShapeOfTheDesign() async throws {
         try await withAPIServer { server async throws in
             _ = try await TestHTTP.send(

@@ -14,6 +14,7 @@ extension TaskAPI {
         } catch {
             throw .store(error)
         }
+        if result.accepted > 0 { collector.watchListChanged() }
         return APIResponse.json(
             202,
             .object(
@@ -59,6 +60,7 @@ extension TaskAPI {
             throw .store(error)
         }
         guard forgotten else { throw .notFound("no such task: \(id)") }
+        collector.watchListChanged()
         return APIResponse.noContent
     }
 
@@ -90,6 +92,7 @@ extension TaskAPI {
         } catch {
             throw .store(error)
         }
+        collector.watchListChanged()
         logger.debug(
             "hook applied",
             metadata: [

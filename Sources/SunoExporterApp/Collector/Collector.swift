@@ -28,6 +28,8 @@ public final class Collector: Sendable {
     private let lastPrune = Mutex<Double>(0)
     /// When polls counted in memory were last written (nil until the first cycle ends).
     private let lastPollFlush = Mutex<Double?>(nil)
+    /// Set while a publish asked for by `watchListChanged()` is pending.
+    private let publishScheduled = Mutex(false)
 
     /// Seconds between writes of the poll bookkeeping kept in memory (`TaskStore.flushPollBookkeeping`):
     /// what a crash can lose of `last_polled` and `poll_count`, and how stale another process may see them.
@@ -164,6 +166,25 @@ public final class Collector: Sendable {
         try store.register([Registration(id: observation.taskID, action: action)], source: "hook", now: now)
         try store.update(ids: [observation.taskID]) { current in
             self.apply(observations: [observation.taskID: observation], to: current, now: now, isPoll: false).commit
+        }
+    }
+
+    /// How long `watchListChanged()` waits before publishing: changes within it make one publish.
+    static let watchListPublishDelay: Duration = .milliseconds(250)
+
+    /// The watch list changed outside a cycle (tasks registered or forgotten through the API, a hook
+    /// applied): a snapshot follows shortly, so `/metrics` shows them without waiting up to a whole
+    /// `--collector.interval`. A burst of calls makes one publish.
+    public func watchListChanged() {
+        let schedule = publishScheduled.withLock { scheduled in
+            defer { scheduled = true }
+            return !scheduled
+        }
+        guard schedule else { return }
+        Task {
+            try? await Task.sleep(for: Self.watchListPublishDelay)
+            publishScheduled.withLock { $0 = false }
+            publish()
         }
     }
 

@@ -13,7 +13,8 @@ public final class SnapshotPublisher: Sendable {
     let policy: LifecyclePolicy
     let buildInfo: BuildInfo
     let extraFamilies: @Sendable () -> [MetricFamily]
-    private let current: Mutex<RenderedExposition>
+    /// The snapshot scrapes see, and the instant it was built for.
+    private let current: Mutex<(exposition: RenderedExposition, builtAt: Double)>
 
     public init(
         store: TaskStore, state: ExporterState, recorder: SelfMetricsRecorder, policy: LifecyclePolicy,
@@ -25,11 +26,11 @@ public final class SnapshotPublisher: Sendable {
         self.policy = policy
         self.buildInfo = buildInfo
         self.extraFamilies = extraFamilies
-        self.current = Mutex(RenderedExposition(families: []))
+        self.current = Mutex((RenderedExposition(families: []), -.infinity))
     }
 
     /// The latest rendered snapshot (what a scrape serves).
-    public var exposition: RenderedExposition { current.withLock { $0 } }
+    public var exposition: RenderedExposition { current.withLock { $0.exposition } }
 
     /// The families of a fresh snapshot (no rendering), for tests and the landing page.
     public func families(now: Double) throws -> [MetricFamily] {
@@ -50,9 +51,13 @@ public final class SnapshotPublisher: Sendable {
         return MetricsCatalogue.families(input) + extraFamilies()
     }
 
-    /// Builds and renders a new snapshot and makes it the one scrapes see.
+    /// Builds and renders a new snapshot and makes it the one scrapes see, unless a snapshot built
+    /// for a later instant got there first (a cycle's publish and an API-triggered one may overlap).
     public func publish(now: Double) throws {
         let rendered = RenderedExposition(families: try families(now: now))
-        current.withLock { $0 = rendered }
+        current.withLock { current in
+            guard now >= current.builtAt else { return }
+            current = (rendered, now)
+        }
     }
 }
