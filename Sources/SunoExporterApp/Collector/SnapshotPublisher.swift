@@ -13,8 +13,10 @@ public final class SnapshotPublisher: Sendable {
     let policy: LifecyclePolicy
     let buildInfo: BuildInfo
     let extraFamilies: @Sendable () -> [MetricFamily]
-    /// The snapshot scrapes see, and the instant it was built for.
-    private let current: Mutex<(exposition: RenderedExposition, builtAt: Double)>
+    /// The snapshot scrapes see, and the number of the publish that built it.
+    private let current: Mutex<(exposition: RenderedExposition, generation: UInt64)>
+    /// Numbers publishes in the order they start (not by wall clock, which may step back).
+    private let generations = Atomic<UInt64>(0)
 
     public init(
         store: TaskStore, state: ExporterState, recorder: SelfMetricsRecorder, policy: LifecyclePolicy,
@@ -26,7 +28,7 @@ public final class SnapshotPublisher: Sendable {
         self.policy = policy
         self.buildInfo = buildInfo
         self.extraFamilies = extraFamilies
-        self.current = Mutex((RenderedExposition(families: []), -.infinity))
+        self.current = Mutex((RenderedExposition(families: []), 0))
     }
 
     /// The latest rendered snapshot (what a scrape serves).
@@ -51,13 +53,14 @@ public final class SnapshotPublisher: Sendable {
         return MetricsCatalogue.families(input) + extraFamilies()
     }
 
-    /// Builds and renders a new snapshot and makes it the one scrapes see, unless a snapshot built
-    /// for a later instant got there first (a cycle's publish and an API-triggered one may overlap).
+    /// Builds and renders a new snapshot and makes it the one scrapes see, unless a publish that
+    /// started later got there first (a cycle's publish and an API-triggered one may overlap).
     public func publish(now: Double) throws {
+        let generation = generations.add(1, ordering: .relaxed).newValue
         let rendered = RenderedExposition(families: try families(now: now))
         current.withLock { current in
-            guard now >= current.builtAt else { return }
-            current = (rendered, now)
+            guard generation > current.generation else { return }
+            current = (rendered, generation)
         }
     }
 }
