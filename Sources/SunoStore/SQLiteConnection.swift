@@ -1,5 +1,5 @@
-import Foundation
 import CSQLite
+import Foundation
 
 /// A SQLite failure with the result code, SQLite's message and the statement it came from.
 public struct SQLiteError: Error, CustomStringConvertible, Sendable {
@@ -69,7 +69,8 @@ final class SQLiteConnection: @unchecked Sendable {
         while true {
             do {
                 return try execute(sql)
-            } catch where error.code & 0xff == SQLITE_BUSY && Date() < deadline {
+            } catch {
+                guard error.code & 0xff == SQLITE_BUSY, Date() < deadline else { throw error }
                 usleep(10_000)
             }
         }

@@ -87,7 +87,8 @@ enum BenchRunner {
                 section: "parts",
                 measure: "SQLite path, the same work in C: each batch's rows read back, then rewritten + history rows",
                 value: "\(Format.number(result.oursTasksPerSecond)) tasks/CPU-s",
-                yardstick: "direct C calls with the read: \(Format.number(result.cLevelWithReadTasksPerSecond)) tasks/CPU-s",
+                yardstick:
+                    "direct C calls with the read: \(Format.number(result.cLevelWithReadTasksPerSecond)) tasks/CPU-s",
                 ratio: Format.ratio(readRatio), target: "", passed: nil))
     }
 

@@ -126,7 +126,9 @@ enum HistoryFixture {
             sqlite3_bind_double(task, 10, finish)
             sqlite3_bind_double(task, 8, finish - 150)
             sqlite3_bind_text(task, 9, failed ? failureOutcome : successOutcome, -1, nil)
-            guard sqlite3_step(task) == SQLITE_DONE else { throw BenchError("insert: \(String(cString: sqlite3_errmsg(db)))") }
+            guard sqlite3_step(task) == SQLITE_DONE else {
+                throw BenchError("insert: \(String(cString: sqlite3_errmsg(db)))")
+            }
             // The history row points at the task's `seq`, the rowid just inserted.
             sqlite3_bind_int64(history, 1, sqlite3_last_insert_rowid(db))
             sqlite3_bind_double(history, 2, finish)

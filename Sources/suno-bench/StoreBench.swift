@@ -170,7 +170,10 @@ final class CLevelWriter {
         while sqlite3_step(select) == SQLITE_ROW {
             for column in 0..<Int32(20) {
                 switch sqlite3_column_type(select, column) {
-                case SQLITE_TEXT: touched &+= Int(sqlite3_column_bytes(select, column)) &+ (sqlite3_column_text(select, column) == nil ? 0 : 1)
+                case SQLITE_TEXT:
+                    touched &+=
+                        Int(sqlite3_column_bytes(select, column))
+                        &+ (sqlite3_column_text(select, column) == nil ? 0 : 1)
                 case SQLITE_INTEGER: touched &+= Int(truncatingIfNeeded: sqlite3_column_int64(select, column))
                 case SQLITE_FLOAT: touched &+= Int(sqlite3_column_double(select, column) > 0 ? 1 : 0)
                 default: break

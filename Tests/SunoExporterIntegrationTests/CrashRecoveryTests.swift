@@ -31,7 +31,9 @@ struct CrashRecoveryTests {
             let isLyrics = index % 5 == 0
             let submitted = try await TestHTTP.send(
                 "POST", gatewayURL + (isLyrics ? "/suno/submit/lyrics" : "/suno/submit/music"),
-                json: isLyrics ? ["prompt": "song \(index)"] : ["gpt_description_prompt": "song \(index)", "mv": ["chirp-v4", "chirp-crow"][index % 2]])
+                json: isLyrics
+                    ? ["prompt": "song \(index)"]
+                    : ["gpt_description_prompt": "song \(index)", "mv": ["chirp-v4", "chirp-crow"][index % 2]])
             #expect(submitted.status == 200)
             let id = try #require(
                 (try JSONSerialization.jsonObject(with: submitted.body) as? [String: Any])?["data"] as? String)
@@ -43,7 +45,8 @@ struct CrashRecoveryTests {
         let serveArguments = [
             "serve", "--cometapi.base-url", gatewayURL, "--storage.path", database,
             "--web.listen-address", "127.0.0.1:\(metricsPort)", "--collector.interval", "200ms",
-            "--collector.batch-size", "7", "--task.give-up-after", "20s", "--task.missing-grace", "30s", "--log.level", "warn",
+            "--collector.batch-size", "7", "--task.give-up-after", "20s", "--task.missing-grace", "30s", "--log.level",
+            "warn",
         ]
         let log = scratch.url.appendingPathComponent("exporter.log")
         var exporter = try ChildProcess(binary, serveArguments, log: log)
@@ -86,8 +89,10 @@ struct CrashRecoveryTests {
 
         // Ground truth from the gateway itself.
         let body = try await TestHTTP.send(
-            "POST", gatewayURL + "/suno/fetch", json: ["ids": music + lyrics, "action": "MUSIC"]).body
-        let items = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["data"] as? [[String: Any]])
+            "POST", gatewayURL + "/suno/fetch", json: ["ids": music + lyrics, "action": "MUSIC"]
+        ).body
+        let items = try #require(
+            (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["data"] as? [[String: Any]])
         #expect(items.count == 40)
         var success = 0
         var failure = 0

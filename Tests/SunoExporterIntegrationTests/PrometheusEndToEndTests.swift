@@ -17,7 +17,8 @@ struct PrometheusEndToEndTests {
         let exporter = try ChildProcess(
             binary,
             [
-                "serve", "--demo", "--web.listen-address", "127.0.0.1:\(exporterPort)", "--storage.path", scratch.path("demo.db"),
+                "serve", "--demo", "--web.listen-address", "127.0.0.1:\(exporterPort)", "--storage.path",
+                scratch.path("demo.db"),
                 "--collector.interval", "1s",
             ], log: scratch.url.appendingPathComponent("exporter.log"))
         defer { exporter.terminate() }
@@ -93,7 +94,8 @@ struct PrometheusEndToEndTests {
         try page.write(to: scratch.url.appendingPathComponent("live.prom"))
         let lint = try await runProcess(
             "/bin/sh", ["-c", "\(promtool) check metrics < '\(scratch.path("live.prom"))'"])
-        #expect(lint.status == 0 && lint.stdout.isEmpty && lint.stderr.isEmpty, "promtool: \(lint.stdout) \(lint.stderr)")
+        #expect(
+            lint.status == 0 && lint.stdout.isEmpty && lint.stderr.isEmpty, "promtool: \(lint.stdout) \(lint.stderr)")
         #expect(exporter.terminate() == 0)
     }
 }

@@ -40,10 +40,14 @@ struct TaskStoreTests {
         defer { dir.remove() }
         let store = try TaskStore(path: dir.databasePath)
         let first = try store.register(
-            [Registration(id: "a", action: .music, model: "chirp-v4", labels: ["team": "x"]), Registration(id: "b", action: .lyrics)],
+            [
+                Registration(id: "a", action: .music, model: "chirp-v4", labels: ["team": "x"]),
+                Registration(id: "b", action: .lyrics),
+            ],
             source: "api", now: 100)
         #expect(first == RegistrationResult(accepted: 2, duplicates: 0))
-        let second = try store.register([Registration(id: "a", action: .music), Registration(id: "c", action: .music)], source: "cli", now: 101)
+        let second = try store.register(
+            [Registration(id: "a", action: .music), Registration(id: "c", action: .music)], source: "cli", now: 101)
         #expect(second == RegistrationResult(accepted: 1, duplicates: 1))
         let cells = try store.aggregates()
         #expect(cells[AggregateCell(kind: .registered, label: "api")] == 2)
@@ -66,7 +70,8 @@ struct TaskStoreTests {
         }
         try store.register(registrations, source: "api", now: 100)
         let expected =
-            registrations.filter { $0.action == .lyrics }.map(\.id) + registrations.filter { $0.action == .music }.map(\.id)
+            registrations.filter { $0.action == .lyrics }.map(\.id)
+            + registrations.filter { $0.action == .music }.map(\.id)
         for limit in [1, 2, 7, 8, 23, 50] {
             var seen: [ActiveTaskKey] = []
             while true {
@@ -76,7 +81,9 @@ struct TaskStoreTests {
                 if page.count < limit { break }
             }
             #expect(seen.map(\.id) == expected, "limit \(limit)")
-            #expect(seen.map(\.rowid) == seen.sorted { ($0.action.rawValue, $0.rowid) < ($1.action.rawValue, $1.rowid) }.map(\.rowid))
+            #expect(
+                seen.map(\.rowid)
+                    == seen.sorted { ($0.action.rawValue, $0.rowid) < ($1.action.rawValue, $1.rowid) }.map(\.rowid))
         }
     }
 
@@ -156,7 +163,8 @@ struct TaskStoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let store = try TaskStore(path: dir.databasePath)
-        try store.register([Registration(id: "a", action: .music), Registration(id: "b", action: .music)], source: "api", now: 100)
+        try store.register(
+            [Registration(id: "a", action: .music), Registration(id: "b", action: .music)], source: "api", now: 100)
         try store.update(ids: ["a", "b", "ghost"]) { current in
             #expect(current.map(\.id).sorted() == ["a", "b"])
             var batch = BatchCommit()
@@ -170,7 +178,9 @@ struct TaskStoreTests {
             batch.changed = [a]
             batch.polledUnchanged = ["b"]
             batch.history = [("a", HistoryEntry(status: "SUCCESS", progress: "100%", failReason: "", observedAt: 200))]
-            batch.deltas.record(.finished(outcome: .success, seconds: 42, reason: nil), action: .music, model: "chirp-v4", taskID: "a", now: 200)
+            batch.deltas.record(
+                .finished(outcome: .success, seconds: 42, reason: nil), action: .music, model: "chirp-v4", taskID: "a",
+                now: 200)
             batch.finishMinutes = [FinishMinute(minute: 3, action: "MUSIC", model: "chirp-v4"): (1, 0)]
             batch.newModels = ["chirp-v4"]
             return batch
@@ -186,7 +196,11 @@ struct TaskStoreTests {
                 == [FailureWindow(name: "1h", action: "MUSIC", model: "chirp-v4", failures: 0, finished: 1)])
         let cells = try store.aggregates()
         #expect(cells[AggregateCell(kind: .finished, action: "MUSIC", model: "chirp-v4", label: "success")] == 1)
-        #expect(cells[AggregateCell(kind: .duration, action: "MUSIC", model: "chirp-v4", label: "success", slot: AggregateCell.sumSlot)] == 42)
+        #expect(
+            cells[
+                AggregateCell(
+                    kind: .duration, action: "MUSIC", model: "chirp-v4", label: "success", slot: AggregateCell.sumSlot)]
+                == 42)
     }
 
     @Test func countersSurviveARestartAndKeepAdding() throws {
@@ -206,15 +220,21 @@ struct TaskStoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let store = try TaskStore(path: dir.databasePath)
-        try store.register([Registration(id: "old", action: .music), Registration(id: "active", action: .music)], source: "api", now: 0)
+        try store.register(
+            [Registration(id: "old", action: .music), Registration(id: "active", action: .music)], source: "api", now: 0
+        )
         try store.update(ids: ["old"]) { current in
             var batch = BatchCommit()
             var old = current[0]
             old.outcome = .failure
             old.finishedAt = 1_000
             batch.changed = [old]
-            batch.history = [("old", HistoryEntry(status: "FAILURE", progress: "100%", failReason: "x", observedAt: 1_000))]
-            batch.deltas.record(.finished(outcome: .failure, seconds: 5, reason: .other), action: .music, model: "m", taskID: "old", now: 1_000)
+            batch.history = [
+                ("old", HistoryEntry(status: "FAILURE", progress: "100%", failReason: "x", observedAt: 1_000))
+            ]
+            batch.deltas.record(
+                .finished(outcome: .failure, seconds: 5, reason: .other), action: .music, model: "m", taskID: "old",
+                now: 1_000)
             batch.finishMinutes = [FinishMinute(minute: 16, action: "MUSIC", model: "m"): (1, 1)]
             return batch
         }
@@ -245,8 +265,11 @@ struct TaskStoreTests {
         defer { dir.remove() }
         let store = try TaskStore(path: dir.databasePath)
         try store.register(
-            [Registration(id: "m1", action: .music, model: "chirp-v4"), Registration(id: "m2", action: .music, model: "chirp-v4"),
-             Registration(id: "l1", action: .lyrics)], source: "api", now: 1_000)
+            [
+                Registration(id: "m1", action: .music, model: "chirp-v4"),
+                Registration(id: "m2", action: .music, model: "chirp-v4"),
+                Registration(id: "l1", action: .lyrics),
+            ], source: "api", now: 1_000)
         let policy = LifecyclePolicy(stuckAfter: [.music: 600, .lyrics: 180])
         let groups = try store.activeGroups(now: 1_300, policy: policy)
         let music = try #require(groups.first { $0.action == .music })
@@ -261,7 +284,9 @@ struct TaskStoreTests {
         defer { dir.remove() }
         let store = try TaskStore(path: dir.databasePath)
         for i in 0..<5 {
-            try store.register([Registration(id: "t\(i)", action: i.isMultiple(of: 2) ? .music : .lyrics)], source: "api", now: Double(i))
+            try store.register(
+                [Registration(id: "t\(i)", action: i.isMultiple(of: 2) ? .music : .lyrics)], source: "api",
+                now: Double(i))
         }
         #expect(try store.list(TaskFilter(limit: 2)).map(\.id) == ["t4", "t3"])
         #expect(try store.list(TaskFilter(limit: 2, offset: 2)).map(\.id) == ["t2", "t1"])

@@ -18,7 +18,9 @@ extension TaskAPI {
         return APIResponse.json(
             202,
             .object(
-                APIJSON.members(["accepted": .int(Int64(result.accepted)), "duplicates": .int(Int64(result.duplicates))])
+                APIJSON.members([
+                    "accepted": .int(Int64(result.accepted)), "duplicates": .int(Int64(result.duplicates)),
+                ])
                     + (result.otherShard > 0 ? APIJSON.members(["other_shard": .int(Int64(result.otherShard))]) : [])))
     }
 

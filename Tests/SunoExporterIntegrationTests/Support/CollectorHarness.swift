@@ -1,10 +1,10 @@
 import Foundation
 import Logging
-import SunoUpstream
 import SunoExporterApp
 import SunoExporterCore
 import SunoSimulator
 import SunoStore
+import SunoUpstream
 
 /// An exporter assembled on a temporary store, polling a simulator on a loopback port, both on one
 /// manual clock: a test advances time and runs cycles itself, so hours of task life take seconds.
