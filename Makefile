@@ -35,8 +35,9 @@ demo: release
 	$(SWIFT) build $(RELEASE_FLAGS) --show-bin-path >/dev/null
 	"$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/suno-exporter" serve --demo --storage.path ./suno-exporter-demo.db $(DEMO_ARGS)
 
-## test: deploy/dashboard checks, then every Swift test (unit, store, integration, end-to-end with Prometheus).
-test: deps test-deploy test-swift
+## test: style (swift-format lint), deploy/dashboard checks, then every Swift test (unit, store, integration,
+## end-to-end with Prometheus).
+test: deps lint test-deploy test-swift
 
 test-deploy:
 	bash Tests/deploy/run.sh Tests/SunoExporterIntegrationTests/Fixtures/catalogue.prom

@@ -28,7 +28,8 @@ public enum ExporterApp {
     ) throws -> Assembly {
         let shard = configuration.collector.shard
         let store = try TaskStore(path: configuration.storagePath, owns: { id in shard?.owns(id) ?? true })
-        let state = ExporterState(maxModels: configuration.collector.maxModels, admittedModels: try store.admittedModels())
+        let state = ExporterState(
+            maxModels: configuration.collector.maxModels, admittedModels: try store.admittedModels())
         let recorder = SelfMetricsRecorder()
         let publisher = SnapshotPublisher(
             store: store, state: state, recorder: recorder, policy: configuration.collector.policy,
@@ -46,9 +47,11 @@ public enum ExporterApp {
             store: store, collector: collector, apiToken: configuration.apiToken, logger: logger, clock: clock)
         let landing = LandingPage(
             buildInfo: BuildVersion.info, telemetryPath: configuration.telemetryPath,
-            configurationSummary: configuration.summary, store: store, policy: configuration.collector.policy, clock: clock)
+            configurationSummary: configuration.summary, store: store, policy: configuration.collector.policy,
+            clock: clock)
         let router = Router(
-            telemetryPath: configuration.telemetryPath, publisher: publisher, state: state, api: api, landingPage: landing)
+            telemetryPath: configuration.telemetryPath, publisher: publisher, state: state, api: api,
+            landingPage: landing)
         let server = HTTPServer(
             options: HTTPServerOptions(
                 host: configuration.listen.host, port: configuration.listen.port, threadPoolSize: 2,
@@ -91,7 +94,8 @@ public enum ExporterApp {
         if let simulator {
             services.append(DemoService(simulator: simulator, store: assembly.store, logger: logger))
         }
-        var groupConfiguration = ServiceGroupConfiguration(services: services.map { .init(service: $0) }, logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, logger: logger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
         try await ServiceGroup(configuration: groupConfiguration).run()

@@ -67,10 +67,12 @@ public final class HTTPServer: Sendable {
                 flags |= MHD_USE_THREAD_PER_CONNECTION.rawValue | MHD_USE_POLL.rawValue
             } else {
                 flags |= MHD_USE_EPOLL.rawValue
-                items.append(MHD_OptionItem(option: .THREAD_POOL_SIZE, value: max(1, options.threadPoolSize), ptr_value: nil))
+                items.append(
+                    MHD_OptionItem(option: .THREAD_POOL_SIZE, value: max(1, options.threadPoolSize), ptr_value: nil))
             }
             items.append(MHD_OptionItem(option: .CONNECTION_LIMIT, value: options.connectionLimit, ptr_value: nil))
-            items.append(MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: options.connectionTimeoutSeconds, ptr_value: nil))
+            items.append(
+                MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: options.connectionTimeoutSeconds, ptr_value: nil))
             items.append(MHD_OptionItem(option: .LISTENING_ADDRESS_REUSE, value: 1, ptr_value: nil))
             // NOTIFY_COMPLETED takes two pointers: the callback goes in `value`, its closure in `ptr_value`.
             items.append(

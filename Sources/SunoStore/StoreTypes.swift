@@ -58,7 +58,9 @@ public struct TaskFilter: Sendable, Equatable {
     public var limit: Int
     public var offset: Int
 
-    public init(status: String? = nil, action: TaskAction? = nil, model: String? = nil, limit: Int = 100, offset: Int = 0) {
+    public init(
+        status: String? = nil, action: TaskAction? = nil, model: String? = nil, limit: Int = 100, offset: Int = 0
+    ) {
         self.status = status
         self.action = action
         self.model = model

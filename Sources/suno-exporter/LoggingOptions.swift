@@ -4,7 +4,9 @@ import SunoExporterApp
 
 /// `--log.level` and `--log.format`, shared by every subcommand that runs a service.
 struct LoggingOptions: ParsableArguments {
-    @Option(name: .customLong("log.level"), help: "Only log messages with this severity or above: debug, info, warn, error.")
+    @Option(
+        name: .customLong("log.level"), help: "Only log messages with this severity or above: debug, info, warn, error."
+    )
     var level: String = "info"
 
     @Option(name: .customLong("log.format"), help: "Output format of log messages: logfmt or json.")

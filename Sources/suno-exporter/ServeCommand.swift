@@ -17,7 +17,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("web.api-token-file"),
-        help: "File holding the bearer token that writes to the API need. Without it, writes are accepted from loopback only.")
+        help:
+            "File holding the bearer token that writes to the API need. Without it, writes are accepted from loopback only."
+    )
     var apiTokenFile: String?
 
     @Option(name: .customLong("web.max-connections"), help: "Concurrent HTTP connections accepted.")
@@ -31,13 +33,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("cometapi.key-file"),
-        help: "File holding the gateway key (first line). Default: the COMETAPI_KEY environment variable. Never pass the key itself as a flag.")
+        help:
+            "File holding the gateway key (first line). Default: the COMETAPI_KEY environment variable. Never pass the key itself as a flag."
+    )
     var keyFile: String?
 
     @Option(name: .customLong("storage.path"), help: "SQLite database file.")
     var storagePath = "./suno-exporter.db"
 
-    @Option(name: .customLong("storage.retention"), help: "Finished tasks and their history are pruned after this long (counters stay).")
+    @Option(
+        name: .customLong("storage.retention"),
+        help: "Finished tasks and their history are pruned after this long (counters stay).")
     var retention = "30d"
 
     @Option(name: .customLong("collector.interval"), help: "Time between gateway polls (default 15s; 5s with --demo).")
@@ -60,16 +66,22 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("task.give-up-after"), help: "Age after which an unfinished task is finished as expired.")
     var giveUpAfter = "24h"
 
-    @Option(name: .customLong("task.missing-grace"), help: "An id the gateway never returned expires this long after registration.")
+    @Option(
+        name: .customLong("task.missing-grace"),
+        help: "An id the gateway never returned expires this long after registration.")
     var missingGrace = "15m"
 
-    @Option(name: .customLong("metrics.max-models"), help: "Distinct model label values; later models are exported as \"other\".")
+    @Option(
+        name: .customLong("metrics.max-models"),
+        help: "Distinct model label values; later models are exported as \"other\".")
     var maxModels = 30
 
     @Option(name: .customLong("shard"), help: "i/n: this replica watches only ids whose hash mod n is i.")
     var shard: String?
 
-    @Flag(name: .customLong("demo"), help: "Start the gateway simulator in-process and feed it a workload: live metrics, no key needed.")
+    @Flag(
+        name: .customLong("demo"),
+        help: "Start the gateway simulator in-process and feed it a workload: live metrics, no key needed.")
     var demo = false
 
     @OptionGroup var logging: LoggingOptions
@@ -105,12 +117,15 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...64).contains(concurrency) else {
             throw ValidationError("--collector.concurrency must be between 1 and 64 (got \(concurrency))")
         }
-        guard maxModels >= 1 else { throw ValidationError("--metrics.max-models must be at least 1 (got \(maxModels))") }
+        guard maxModels >= 1 else {
+            throw ValidationError("--metrics.max-models must be at least 1 (got \(maxModels))")
+        }
         guard maxConnections >= 1 else { throw ValidationError("--web.max-connections must be at least 1") }
         guard URL(string: baseURL)?.scheme.map({ $0 == "http" || $0 == "https" }) == true else {
             throw ValidationError("--cometapi.base-url must be an http(s) URL (got \"\(baseURL)\")")
         }
-        let intervalSeconds = try Self.duration(interval ?? (demo ? "5s" : "15s"), flag: "collector.interval", minimum: 0.1)
+        let intervalSeconds = try Self.duration(
+            interval ?? (demo ? "5s" : "15s"), flag: "collector.interval", minimum: 0.1)
         let policy = LifecyclePolicy(
             stuckAfter: try Self.stuckAfter(stuckAfter),
             giveUpAfter: try Self.duration(giveUpAfter, flag: "task.give-up-after", minimum: 1),
@@ -139,7 +154,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     static func duration(_ text: String, flag: String, minimum: Double) throws -> Double {
         let seconds: Double
-        do { seconds = try DurationParser.seconds(text) } catch { throw ValidationError("--\(flag): \(error.description)") }
+        do { seconds = try DurationParser.seconds(text) } catch {
+            throw ValidationError("--\(flag): \(error.description)")
+        }
         guard seconds >= minimum else {
             throw ValidationError("--\(flag) must be at least \(DurationParser.format(minimum)) (got \"\(text)\")")
         }
@@ -147,22 +164,28 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     static func stuckAfter(_ text: String) throws -> [TaskAction: Double] {
-        do { return try StuckAfterParser.parse(text) } catch { throw ValidationError("--task.stuck-after: \(error.description)") }
+        do { return try StuckAfterParser.parse(text) } catch {
+            throw ValidationError("--task.stuck-after: \(error.description)")
+        }
     }
 
     static func shard(_ text: String) throws -> Shard {
         let parts = text.split(separator: "/")
-        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (0..<count).contains(index) else {
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1,
+            (0..<count).contains(index)
+        else {
             throw ValidationError("--shard must be i/n with 0 <= i < n (got \"\(text)\")")
         }
         return Shard(index: index, count: count)
     }
 
     static func readToken(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw ValidationError("--web.api-token-file: cannot read \(path)")
         }
-        let token = text.split(whereSeparator: \.isNewline).first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        let token =
+            text.split(whereSeparator: \.isNewline).first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
         guard !token.isEmpty else { throw ValidationError("--web.api-token-file: \(path) is empty") }
         return token
     }

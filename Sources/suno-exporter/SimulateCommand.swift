@@ -6,12 +6,15 @@ import SunoSimulator
 /// `suno-exporter simulate`: run the gateway simulator alone, to point an exporter at it like at the real gateway.
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "simulate", abstract: "Run the CometAPI gateway simulator on its own (POST /suno/fetch, submit endpoints).")
+        commandName: "simulate",
+        abstract: "Run the CometAPI gateway simulator on its own (POST /suno/fetch, submit endpoints).")
 
     @Option(name: .customLong("listen"), help: "Address to listen on, host:port.")
     var listen = "127.0.0.1:9878"
 
-    @Option(name: .customLong("time-scale"), help: "Multiplier for every task timeline (1 = realistic, 0.1 = ten times faster).")
+    @Option(
+        name: .customLong("time-scale"),
+        help: "Multiplier for every task timeline (1 = realistic, 0.1 = ten times faster).")
     var timeScale = 1.0
 
     @Option(name: .customLong("seed"), help: "Seed of the simulator's randomness (same seed, same task fates).")

@@ -27,9 +27,11 @@ struct TasksCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Watch task ids.")
         @OptionGroup var store: StoreOptions
         @Option(name: .customLong("action"), help: "MUSIC or LYRICS.") var action = "MUSIC"
-        @Option(name: .customLong("model"), help: "Model the tasks were submitted with (until the gateway reports one).")
+        @Option(
+            name: .customLong("model"), help: "Model the tasks were submitted with (until the gateway reports one).")
         var model: String?
-        @Option(name: .customLong("label"), help: "A label key=value kept with the tasks (repeatable).") var labels: [String] = []
+        @Option(name: .customLong("label"), help: "A label key=value kept with the tasks (repeatable).") var labels:
+            [String] = []
         @Argument(help: "Task ids as the gateway returned them.") var ids: [String]
 
         func run() throws {
@@ -72,7 +74,8 @@ struct TasksCommand: ParsableCommand {
                 if line.isEmpty || line.hasPrefix("#") { continue }
                 do {
                     registrations.append(
-                        try TaskInput.validated(TaskInput.parseLine(line, defaultAction: defaultAction, defaultModel: model)))
+                        try TaskInput.validated(
+                            TaskInput.parseLine(line, defaultAction: defaultAction, defaultModel: model)))
                 } catch {
                     throw ValidationError("\(file):\(number + 1): \(error)")
                 }
@@ -85,7 +88,9 @@ struct TasksCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List watched tasks, newest first.")
         @OptionGroup var store: StoreOptions
-        @Option(name: .customLong("status"), help: "A gateway status, an outcome (success, failure, expired), active or finished.")
+        @Option(
+            name: .customLong("status"),
+            help: "A gateway status, an outcome (success, failure, expired), active or finished.")
         var status: String?
         @Option(name: .customLong("action"), help: "MUSIC or LYRICS.") var action: String?
         @Option(name: .customLong("model"), help: "Model name.") var model: String?
@@ -94,11 +99,14 @@ struct TasksCommand: ParsableCommand {
 
         func run() throws {
             let filterAction = try action.map { text in
-                guard let parsed = TaskAction(parsing: text) else { throw ValidationError("--action must be MUSIC or LYRICS") }
+                guard let parsed = TaskAction(parsing: text) else {
+                    throw ValidationError("--action must be MUSIC or LYRICS")
+                }
                 return parsed
             }
             let tasks = try store.open().list(
-                TaskFilter(status: status, action: filterAction, model: model, limit: max(1, limit), offset: max(0, offset)))
+                TaskFilter(
+                    status: status, action: filterAction, model: model, limit: max(1, limit), offset: max(0, offset)))
             print(TaskTable.render(tasks), terminator: "")
         }
     }

@@ -4,7 +4,8 @@ import Testing
 
 struct DomainParsingTests {
     @Test(arguments: [
-        ("30s", 30.0), ("10m", 600), ("24h", 86_400), ("30d", 2_592_000), ("1h30m", 5_400), ("250ms", 0.25), ("2w", 1_209_600),
+        ("30s", 30.0), ("10m", 600), ("24h", 86_400), ("30d", 2_592_000), ("1h30m", 5_400), ("250ms", 0.25),
+        ("2w", 1_209_600),
         ("0", 0),
     ])
     func durations(_ text: String, _ seconds: Double) throws {

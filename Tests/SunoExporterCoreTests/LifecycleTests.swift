@@ -4,11 +4,14 @@ import Testing
 
 /// Table-driven checks of DESIGN.md §2 through `Lifecycle.apply`.
 struct LifecycleTests {
-    static let policy = LifecyclePolicy(stuckAfter: [.music: 600, .lyrics: 180], giveUpAfter: 86_400, missingGrace: 900)
+    static let policy = LifecyclePolicy(
+        stuckAfter: [.music: 600, .lyrics: 180], giveUpAfter: 86_400, missingGrace: 900)
     static let registeredAt = 1_000_000.0
 
-    static func task(_ action: TaskAction = .music, status: String = "NOT_START", submit: Int64 = 0, start: Int64 = 0,
-                     returned: Bool = false, queueWaitObserved: Bool = false) -> TrackedTask {
+    static func task(
+        _ action: TaskAction = .music, status: String = "NOT_START", submit: Int64 = 0, start: Int64 = 0,
+        returned: Bool = false, queueWaitObserved: Bool = false
+    ) -> TrackedTask {
         TrackedTask(
             id: "t1", action: action, registeredModel: "chirp-v4", status: status, submitTime: submit, startTime: start,
             firstSeen: registeredAt, firstReturned: returned ? registeredAt : nil, queueWaitObserved: queueWaitObserved)
@@ -27,7 +30,8 @@ struct LifecycleTests {
     static let cases: [Case] = [
         Case(
             name: "success uses gateway finish minus submit",
-            task: task(status: "IN_PROGRESS", submit: 1_000_010, start: 1_000_020, returned: true, queueWaitObserved: true),
+            task: task(
+                status: "IN_PROGRESS", submit: 1_000_010, start: 1_000_020, returned: true, queueWaitObserved: true),
             observation: TaskObservation(
                 taskID: "t1", status: "SUCCESS", progress: "100%", submitTime: 1_000_010, startTime: 1_000_020,
                 finishTime: 1_000_130, modelName: "chirp-crow", hasStreamableClip: true),
@@ -43,7 +47,8 @@ struct LifecycleTests {
             events: [.finished(outcome: .failure, seconds: 600, reason: .upstreamTimeout)]),
         Case(
             name: "frozen failure ends at decision time",
-            task: task(status: "IN_PROGRESS", submit: 1_000_010, start: 1_000_010, returned: true, queueWaitObserved: true),
+            task: task(
+                status: "IN_PROGRESS", submit: 1_000_010, start: 1_000_010, returned: true, queueWaitObserved: true),
             observation: TaskObservation(
                 taskID: "t1", status: "IN_PROGRESS", progress: "100%", failReason: "Unable to generate audio",
                 submitTime: 1_000_010, startTime: 1_000_010),
@@ -52,17 +57,20 @@ struct LifecycleTests {
         Case(
             name: "fail reason without 100% is not frozen",
             task: task(status: "QUEUED", submit: 1_000_010, returned: true),
-            observation: TaskObservation(taskID: "t1", status: "QUEUED", progress: "0%", failReason: "hiccup", submitTime: 1_000_010),
+            observation: TaskObservation(
+                taskID: "t1", status: "QUEUED", progress: "0%", failReason: "hiccup", submitTime: 1_000_010),
             now: 1_000_100, outcome: nil, events: []),
         Case(
             name: "queue wait observed when first seen running, not before",
             task: task(status: "QUEUED", submit: 1_000_010, returned: true),
-            observation: TaskObservation(taskID: "t1", status: "IN_PROGRESS", submitTime: 1_000_010, startTime: 1_000_025),
+            observation: TaskObservation(
+                taskID: "t1", status: "IN_PROGRESS", submitTime: 1_000_010, startTime: 1_000_025),
             now: 1_000_100, outcome: nil, events: [.queueWait(seconds: 15)]),
         Case(
             name: "start equal to submit at NOT_START is not a queue wait",
             task: task(),
-            observation: TaskObservation(taskID: "t1", status: "NOT_START", submitTime: 1_000_010, startTime: 1_000_010),
+            observation: TaskObservation(
+                taskID: "t1", status: "NOT_START", submitTime: 1_000_010, startTime: 1_000_010),
             now: 1_000_100, outcome: nil, events: []),
         Case(
             name: "lyrics finish with zero queue wait",
@@ -86,7 +94,8 @@ struct LifecycleTests {
             events: [.finished(outcome: .expired, seconds: 900, reason: nil)]),
         Case(
             name: "returned once then missing does not use the grace",
-            task: task(status: "QUEUED", submit: 1_000_010, returned: true), observation: nil, now: registeredAt + 5_000,
+            task: task(status: "QUEUED", submit: 1_000_010, returned: true), observation: nil,
+            now: registeredAt + 5_000,
             outcome: nil, events: []),
         Case(
             name: "older than give-up expires",
@@ -109,7 +118,8 @@ struct LifecycleTests {
         var done = Self.task(status: "SUCCESS", submit: 1_000_010, returned: true)
         done.outcome = .success
         let again = Lifecycle.apply(
-            TaskObservation(taskID: "t1", status: "SUCCESS", progress: "100%", submitTime: 1_000_010, finishTime: 1_000_050),
+            TaskObservation(
+                taskID: "t1", status: "SUCCESS", progress: "100%", submitTime: 1_000_010, finishTime: 1_000_050),
             to: done, now: 1_000_100, policy: Self.policy)
         #expect(again.events.isEmpty)
         #expect(!again.isChanged)
@@ -127,9 +137,11 @@ struct LifecycleTests {
     }
 
     @Test func zeroTimestampNeverErasesAKnownOne() {
-        let known = Self.task(status: "IN_PROGRESS", submit: 1_000_010, start: 1_000_020, returned: true, queueWaitObserved: true)
+        let known = Self.task(
+            status: "IN_PROGRESS", submit: 1_000_010, start: 1_000_020, returned: true, queueWaitObserved: true)
         let update = Lifecycle.apply(
-            TaskObservation(taskID: "t1", status: "IN_PROGRESS", submitTime: 0, startTime: 0), to: known, now: 1_000_030,
+            TaskObservation(taskID: "t1", status: "IN_PROGRESS", submitTime: 0, startTime: 0), to: known,
+            now: 1_000_030,
             policy: Self.policy)
         #expect(update.task.submitTime == 1_000_010)
         #expect(update.task.startTime == 1_000_020)

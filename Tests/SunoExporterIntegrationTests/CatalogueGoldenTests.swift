@@ -40,9 +40,13 @@ struct CatalogueGoldenTests {
         let input = CatalogueInput(
             aggregates: deltas.values, exemplars: deltas.exemplars,
             groups: [
-                ActiveGroup(action: .music, model: "chirp-v4", status: .queued, count: 3, stuck: 1, oldestSubmit: now - 900),
-                ActiveGroup(action: .music, model: "chirp-\"x\\y", status: .inProgress, count: 1, stuck: 0, oldestSubmit: now - 60),
-                ActiveGroup(action: .lyrics, model: "unknown", status: .notStart, count: 2, stuck: 0, oldestSubmit: now - 10),
+                ActiveGroup(
+                    action: .music, model: "chirp-v4", status: .queued, count: 3, stuck: 1, oldestSubmit: now - 900),
+                ActiveGroup(
+                    action: .music, model: "chirp-\"x\\y", status: .inProgress, count: 1, stuck: 0,
+                    oldestSubmit: now - 60),
+                ActiveGroup(
+                    action: .lyrics, model: "unknown", status: .notStart, count: 2, stuck: 0, oldestSubmit: now - 10),
             ],
             failureWindows: [
                 FailureWindow(name: "15m", action: "MUSIC", model: "chirp-v4", failures: 0, finished: 2),
@@ -76,7 +80,9 @@ struct CatalogueGoldenTests {
             try Data(rendered).write(to: url)
         }
         let golden = try [UInt8](Data(contentsOf: url))
-        #expect(rendered == golden, "rendered \(name) differs from the golden; rerun with SUNO_UPDATE_GOLDEN=1 after checking the diff")
+        #expect(
+            rendered == golden,
+            "rendered \(name) differs from the golden; rerun with SUNO_UPDATE_GOLDEN=1 after checking the diff")
     }
 
     @Test func everyCatalogueFamilyIsPresent() {
@@ -84,11 +90,14 @@ struct CatalogueGoldenTests {
         let required = [
             "suno_tasks", "suno_tasks_stuck", "suno_task_oldest_submit_timestamp_seconds", "suno_tasks_finished_total",
             "suno_task_failures_total", "suno_task_duration_seconds", "suno_task_queue_wait_seconds",
-            "suno_task_first_audio_seconds", "suno_task_failure_ratio", "suno_tasks_registered_total", "suno_upstream_up",
-            "suno_upstream_requests_total", "suno_upstream_request_duration_seconds", "suno_upstream_ids_requested_total",
+            "suno_task_first_audio_seconds", "suno_task_failure_ratio", "suno_tasks_registered_total",
+            "suno_upstream_up",
+            "suno_upstream_requests_total", "suno_upstream_request_duration_seconds",
+            "suno_upstream_ids_requested_total",
             "suno_upstream_ids_missing_total", "suno_collector_last_success_timestamp_seconds",
             "suno_collector_cycle_duration_seconds", "suno_store_size_bytes", "suno_exporter_build_info",
-            "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds",
+            "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
+            "process_start_time_seconds",
         ]
         for name in required { #expect(names.contains(name), "\(name) missing") }
     }

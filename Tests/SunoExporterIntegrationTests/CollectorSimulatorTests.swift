@@ -58,14 +58,17 @@ struct CollectorSimulatorTests {
         }
         let lyricsDone = truth.filter { $0.action == .lyrics && $0.status == "SUCCESS" }.count
         #expect(lyricsDone == lyrics.count)
-        #expect(metrics.sum("suno_tasks_finished_total", ["action": "LYRICS", "outcome": "success"]) == Double(lyricsDone))
+        #expect(
+            metrics.sum("suno_tasks_finished_total", ["action": "LYRICS", "outcome": "success"]) == Double(lyricsDone))
         let hanging = truth.filter(\.isHanging).count
         #expect(hanging > 0)
         #expect(metrics.sum("suno_tasks_finished_total", ["outcome": "expired"]) == Double(hanging + 3))
 
         // The sum of durations from gateway timestamps, exactly.
         for (outcome, label) in [("SUCCESS", "success"), ("FAILURE", "failure")] {
-            let expected = truth.filter { $0.status == outcome }.reduce(Int64(0)) { $0 + ($1.finishTime - $1.submitTime) }
+            let expected = truth.filter { $0.status == outcome }.reduce(Int64(0)) {
+                $0 + ($1.finishTime - $1.submitTime)
+            }
             #expect(metrics.sum("suno_task_duration_seconds_sum", ["outcome": label]) == Double(expected), "\(label)")
             #expect(
                 metrics.sum("suno_task_duration_seconds_count", ["outcome": label])
@@ -74,7 +77,8 @@ struct CollectorSimulatorTests {
         // Failure reasons: every FAILURE is classified; timeouts as upstream_timeout.
         let timeouts = truth.filter { $0.status == "FAILURE" && $0.failReason == "time out" }.count
         #expect(metrics.sum("suno_task_failures_total", ["reason": "upstream_timeout"]) == Double(timeouts))
-        #expect(metrics.sum("suno_task_failures_total") == metrics.sum("suno_tasks_finished_total", ["outcome": "failure"]))
+        #expect(
+            metrics.sum("suno_task_failures_total") == metrics.sum("suno_tasks_finished_total", ["outcome": "failure"]))
         // Nothing is left in the queue, nothing is stuck.
         #expect(metrics.sum("suno_tasks") == 0)
         #expect(metrics.sum("suno_tasks_stuck") == 0)
@@ -87,7 +91,8 @@ struct CollectorSimulatorTests {
 
     @Test func stuckTasksAreCountedAndStillPolled() async throws {
         let hangAll = [ModelProfile(action: .music, model: "chirp-v4", timeline: Self.timeline, hangShare: 1)]
-        let settings = CollectorSettings(policy: LifecyclePolicy(stuckAfter: [.music: 600, .lyrics: 180], giveUpAfter: 7_200))
+        let settings = CollectorSettings(
+            policy: LifecyclePolicy(stuckAfter: [.music: 600, .lyrics: 180], giveUpAfter: 7_200))
         let harness = try CollectorHarness(models: hangAll, settings: settings)
         defer { harness.stop() }
         try harness.submitAndRegister(5, models: ["chirp-v4"])
@@ -98,7 +103,8 @@ struct CollectorSimulatorTests {
         #expect(metrics.sum("suno_tasks_finished_total") == 0)
         let polls = try harness.assembly.store.activeTasks().map(\.pollCount)
         #expect(polls.allSatisfy { $0 == 30 })
-        let oldest = metrics.samples.filter { $0.name == "suno_task_oldest_submit_timestamp_seconds" }.map(\.value).min()
+        let oldest = metrics.samples.filter { $0.name == "suno_task_oldest_submit_timestamp_seconds" }.map(\.value)
+            .min()
         #expect(oldest != nil && oldest! <= harness.clock.now - 600)
     }
 
@@ -128,7 +134,8 @@ struct CollectorSimulatorTests {
         try harness.submitAndRegister(8, models: ["m-a", "m-b", "m-c", "m-d"])
         await harness.runCycles(10, step: 15)
         let metrics = try await harness.scrape()
-        let modelLabels = Set(metrics.samples.filter { $0.name == "suno_tasks_finished_total" }.compactMap { $0.labels["model"] })
+        let modelLabels = Set(
+            metrics.samples.filter { $0.name == "suno_tasks_finished_total" }.compactMap { $0.labels["model"] })
         // Whichever two models finished first are admitted (and persisted); the rest share `other`.
         #expect(modelLabels.count == 4 && modelLabels.isSuperset(of: ["other", "unknown"]))
         #expect(try Set(harness.assembly.store.admittedModels()) == modelLabels.subtracting(["other", "unknown"]))

@@ -17,9 +17,10 @@ struct SnapshotLifecycleTests {
     ]
 
     static func seriesKeys(_ metrics: ExpositionSamples, _ name: String) -> Set<String> {
-        Set(metrics.samples.filter { $0.name == name }.map { sample in
-            sample.labels.keys.sorted().map { "\($0)=\(sample.labels[$0]!)" }.joined(separator: ",")
-        })
+        Set(
+            metrics.samples.filter { $0.name == name }.map { sample in
+                sample.labels.keys.sorted().map { "\($0)=\(sample.labels[$0]!)" }.joined(separator: ",")
+            })
     }
 
     @Test func seriesAreZeroInitialisedAndNeverVanish() async throws {
@@ -44,7 +45,8 @@ struct SnapshotLifecycleTests {
         // A restart on the same database: the same series exist before the first cycle, counters continue.
         let clock = harness.clock
         let restarted = try ExporterApp.assemble(
-            ServeConfiguration(listen: ListenAddress(host: "127.0.0.1", port: 0), storagePath: harness.scratch.path("exporter.db")),
+            ServeConfiguration(
+                listen: ListenAddress(host: "127.0.0.1", port: 0), storagePath: harness.scratch.path("exporter.db")),
             baseURL: harness.simulator.baseURL, logger: quietLogger, clock: { clock.now })
         try restarted.publisher.publish(now: harness.clock.now)
         let again = ExpositionSamples(String(decoding: restarted.publisher.exposition.text.array, as: UTF8.self))
@@ -76,11 +78,14 @@ struct SnapshotLifecycleTests {
         #expect(reply.header("Content-Type")?.hasPrefix("application/openmetrics-text") == true)
         let text = reply.text
         #expect(text.hasSuffix("# EOF\n"))
-        let exemplarLines = text.split(separator: "\n").filter { $0.hasPrefix("suno_task_duration_seconds_bucket") && $0.contains(" # {task_id=\"") }
+        let exemplarLines = text.split(separator: "\n").filter {
+            $0.hasPrefix("suno_task_duration_seconds_bucket") && $0.contains(" # {task_id=\"")
+        }
         #expect(!exemplarLines.isEmpty)
         #expect(exemplarLines.allSatisfy { line in ids.contains { line.contains("task_id=\"\($0)\"") } })
-        #expect(!text.contains("task_id=") || exemplarLines.count == text.components(separatedBy: "task_id=").count - 1,
-                "task ids appear only in exemplars, never as labels")
+        #expect(
+            !text.contains("task_id=") || exemplarLines.count == text.components(separatedBy: "task_id=").count - 1,
+            "task ids appear only in exemplars, never as labels")
         // The text format carries no exemplars.
         let plain = try await TestHTTP.send("GET", harness.metricsURL).text
         #expect(!plain.contains("task_id"))
@@ -101,8 +106,10 @@ struct SnapshotLifecycleTests {
         #expect(try harness.assembly.store.counts().tasks == 0)
         #expect(try harness.assembly.store.counts().history == 0)
         let after = try await harness.scrape()
-        for name in ["suno_tasks_finished_total", "suno_task_duration_seconds_sum", "suno_task_duration_seconds_count",
-                     "suno_task_failures_total", "suno_tasks_registered_total"] {
+        for name in [
+            "suno_tasks_finished_total", "suno_task_duration_seconds_sum", "suno_task_duration_seconds_count",
+            "suno_task_failures_total", "suno_tasks_registered_total",
+        ] {
             #expect(after.sum(name) == before.sum(name), "\(name) must not go down")
         }
     }
@@ -111,7 +118,8 @@ struct SnapshotLifecycleTests {
     /// another process (the CLI) sees them once they are flushed to the file.
     @Test func pollBookkeepingIsExactForTheServerAndReachesTheFileOnFlush() async throws {
         let hanging = [ModelProfile(action: .music, model: "chirp-v4", timeline: Self.quick, hangShare: 1)]
-        let harness = try CollectorHarness(models: hanging, settings: CollectorSettings(policy: LifecyclePolicy(giveUpAfter: 86_400)))
+        let harness = try CollectorHarness(
+            models: hanging, settings: CollectorSettings(policy: LifecyclePolicy(giveUpAfter: 86_400)))
         defer { harness.stop() }
         try harness.submitAndRegister(5, models: ["chirp-v4"])
         await harness.runCycles(12, step: 15)

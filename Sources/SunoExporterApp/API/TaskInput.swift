@@ -47,14 +47,18 @@ public enum TaskInput {
     public static func labels(_ pairs: [String]) throws(InvalidInput) -> [String: String] {
         var labels: [String: String] = [:]
         for pair in pairs {
-            guard let equals = pair.firstIndex(of: "=") else { throw InvalidInput("label \"\(pair)\" is not key=value") }
+            guard let equals = pair.firstIndex(of: "=") else {
+                throw InvalidInput("label \"\(pair)\" is not key=value")
+            }
             labels[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
         }
         return labels
     }
 
     /// One import line: a bare id, or a JSON object with `id` and optional `action`, `model`, `labels`.
-    public static func parseLine(_ line: String, defaultAction: TaskAction, defaultModel: String?) throws(InvalidInput) -> Registration {
+    public static func parseLine(_ line: String, defaultAction: TaskAction, defaultModel: String?) throws(InvalidInput)
+        -> Registration
+    {
         guard line.hasPrefix("{") else {
             return Registration(id: line, action: defaultAction, model: defaultModel)
         }
@@ -78,7 +82,9 @@ public enum TaskInput {
         }
         var labels: [String: String] = [:]
         if let value = object["labels"] {
-            guard let dictionary = value as? [String: Any] else { throw InvalidInput("\"labels\" must be an object of strings") }
+            guard let dictionary = value as? [String: Any] else {
+                throw InvalidInput("\"labels\" must be an object of strings")
+            }
             for (key, raw) in dictionary {
                 guard let text = raw as? String else { throw InvalidInput("label \(key) must be a string") }
                 labels[key] = text

@@ -37,13 +37,17 @@ public enum TaskTable {
             ["polls", "\(task.pollCount)"],
         ]
         if !task.labels.isEmpty {
-            lines.append(["labels", task.labels.keys.sorted().map { "\($0)=\(task.labels[$0]!)" }.joined(separator: ",")])
+            lines.append([
+                "labels", task.labels.keys.sorted().map { "\($0)=\(task.labels[$0]!)" }.joined(separator: ","),
+            ])
         }
         var out = align(lines)
         out += "\nhistory:\n"
         out += align(
             [["OBSERVED", "STATUS", "PROGRESS", "FAIL REASON"]]
-                + history.map { [timestamp($0.observedAt), $0.status, $0.progress, $0.failReason.isEmpty ? "-" : $0.failReason] })
+                + history.map {
+                    [timestamp($0.observedAt), $0.status, $0.progress, $0.failReason.isEmpty ? "-" : $0.failReason]
+                })
         return out
     }
 

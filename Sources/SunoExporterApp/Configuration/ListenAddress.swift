@@ -13,11 +13,14 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public init(parsing text: String) throws(ParseError) {
-        let invalid = ParseError(description: "invalid listen address \"\(text)\": want host:port, e.g. :9877 or 127.0.0.1:9877")
+        let invalid = ParseError(
+            description: "invalid listen address \"\(text)\": want host:port, e.g. :9877 or 127.0.0.1:9877")
         var hostPart: Substring
         let portPart: Substring
         if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { throw invalid }
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                throw invalid
+            }
             hostPart = text[text.index(after: text.startIndex)..<close]
             portPart = text[text.index(close, offsetBy: 2)...]
         } else {

@@ -54,8 +54,10 @@ public struct ServeConfiguration: Sendable {
             ("request timeout", DurationParser.format(requestTimeout)),
             (
                 "stuck after",
-                TaskAction.allCases.map { "\($0.rawValue)=\(DurationParser.format(collector.policy.stuckThreshold(for: $0)))" }
-                    .joined(separator: ",")
+                TaskAction.allCases.map {
+                    "\($0.rawValue)=\(DurationParser.format(collector.policy.stuckThreshold(for: $0)))"
+                }
+                .joined(separator: ",")
             ),
             ("give up after", DurationParser.format(collector.policy.giveUpAfter)),
             ("missing grace", DurationParser.format(collector.policy.missingGrace)),

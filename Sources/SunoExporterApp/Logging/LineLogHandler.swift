@@ -16,7 +16,10 @@ public struct LineLogHandler: LogHandler {
     let format: LogFormat
     let write: @Sendable (String) -> Void
 
-    public init(label: String, level: Logger.Level, format: LogFormat, write: @escaping @Sendable (String) -> Void = LineLogHandler.stderr) {
+    public init(
+        label: String, level: Logger.Level, format: LogFormat,
+        write: @escaping @Sendable (String) -> Void = LineLogHandler.stderr
+    ) {
         self.label = label
         self.logLevel = level
         self.format = format
@@ -56,7 +59,8 @@ public struct LineLogHandler: LogHandler {
     static func logfmtValue(_ value: String) -> String {
         let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline }
         guard needsQuotes else { return value }
-        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\""
+            + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 }

@@ -17,4 +17,3 @@ public struct ActiveGroup: Sendable, Equatable {
     /// Oldest submit reference (gateway submit time, or registration time) in the group.
     public var oldestSubmit: Double
 }
-

@@ -58,7 +58,10 @@ public struct AggregateDeltas: Sendable, Equatable {
             let bucket = Self.durationTemplate.bucketIndex(for: seconds)
             let cell = AggregateCell(kind: .duration, action: a, model: model, label: outcome.rawValue, slot: bucket)
             add(cell)
-            add(AggregateCell(kind: .duration, action: a, model: model, label: outcome.rawValue, slot: AggregateCell.sumSlot), seconds)
+            add(
+                AggregateCell(
+                    kind: .duration, action: a, model: model, label: outcome.rawValue, slot: AggregateCell.sumSlot),
+                seconds)
             exemplars[cell] = Exemplar(labels: [Label("task_id", taskID)], value: seconds, timestamp: now)
             if let reason {
                 add(AggregateCell(kind: .failures, action: a, model: model, label: reason.rawValue))
@@ -76,7 +79,9 @@ public struct AggregateDeltas: Sendable, Equatable {
     }
 
     private mutating func observe(_ kind: AggregateCell.Kind, action: String, model: String, seconds: Double) {
-        add(AggregateCell(kind: kind, action: action, model: model, slot: Self.durationTemplate.bucketIndex(for: seconds)))
+        add(
+            AggregateCell(
+                kind: kind, action: action, model: model, slot: Self.durationTemplate.bucketIndex(for: seconds)))
         add(AggregateCell(kind: kind, action: action, model: model, slot: AggregateCell.sumSlot), seconds)
     }
 

@@ -7,7 +7,10 @@ public struct LifecyclePolicy: Sendable, Equatable {
     /// How long after registration an id may stay absent from every answer before it expires.
     public var missingGrace: Double
 
-    public init(stuckAfter: [TaskAction: Double] = Self.defaultStuckAfter, giveUpAfter: Double = 86_400, missingGrace: Double = 900) {
+    public init(
+        stuckAfter: [TaskAction: Double] = Self.defaultStuckAfter, giveUpAfter: Double = 86_400,
+        missingGrace: Double = 900
+    ) {
         self.stuckAfter = stuckAfter
         self.giveUpAfter = giveUpAfter
         self.missingGrace = missingGrace

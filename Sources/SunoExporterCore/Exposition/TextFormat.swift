@@ -34,7 +34,9 @@ public enum TextFormat {
         }
     }
 
-    static func appendSample(_ name: String, _ labels: [Label], _ value: Double, le: String? = nil, to out: inout [UInt8]) {
+    static func appendSample(
+        _ name: String, _ labels: [Label], _ value: Double, le: String? = nil, to out: inout [UInt8]
+    ) {
         out.append(contentsOf: name.utf8)
         Escaping.appendLabels(labels, le: le, to: &out)
         out.append(UInt8(ascii: " "))

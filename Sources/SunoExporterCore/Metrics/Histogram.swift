@@ -53,7 +53,9 @@ public struct Histogram: Sendable, Equatable {
     /// Cumulative counts, as exposed in `_bucket` samples.
     public var cumulativeCounts: [UInt64] {
         var running: UInt64 = 0
-        return counts.map { running += $0; return running }
+        return counts.map {
+            running += $0; return running
+        }
     }
 
     /// The duration buckets of DESIGN.md §3 (seconds).

@@ -11,8 +11,10 @@ public struct CatalogueInput: Sendable {
     public var buildInfo: BuildInfo
 
     public init(
-        aggregates: [AggregateCell: Double] = [:], exemplars: [AggregateCell: Exemplar] = [:], groups: [ActiveGroup] = [],
-        failureWindows: [FailureWindow] = [], labeler: ModelLabeler, selfMetrics: SelfMetricsSnapshot = SelfMetricsSnapshot(),
+        aggregates: [AggregateCell: Double] = [:], exemplars: [AggregateCell: Exemplar] = [:],
+        groups: [ActiveGroup] = [],
+        failureWindows: [FailureWindow] = [], labeler: ModelLabeler,
+        selfMetrics: SelfMetricsSnapshot = SelfMetricsSnapshot(),
         storeSizeBytes: Double = 0, buildInfo: BuildInfo
     ) {
         self.aggregates = aggregates
@@ -29,7 +31,9 @@ public struct CatalogueInput: Sendable {
 /// The metric catalogue of DESIGN.md §3: names, HELP texts, types and zero-initialised series.
 public enum MetricsCatalogue {
     static let fromLastPoll = "Values come from the exporter's last poll of the gateway, not from this scrape."
-    public static let failureWindows: [(name: String, seconds: Double)] = [("15m", 900), ("1h", 3_600), ("24h", 86_400)]
+    public static let failureWindows: [(name: String, seconds: Double)] = [
+        ("15m", 900), ("1h", 3_600), ("24h", 86_400),
+    ]
     public static let registrationSources = ["api", "cli", "hook", "demo"]
 
     public static func families(_ input: CatalogueInput) -> [MetricFamily] {
@@ -71,7 +75,8 @@ public enum MetricsCatalogue {
                 queueSeries.append(Series(labels, queue[key] ?? 0))
                 if let value = oldest[key], value.isFinite { oldestSeries.append(Series(labels, value)) }
             }
-            stuckSeries.append(Series([Label("action", action), Label("model", model)], stuck["\(action)\u{0}\(model)"] ?? 0))
+            stuckSeries.append(
+                Series([Label("action", action), Label("model", model)], stuck["\(action)\u{0}\(model)"] ?? 0))
         }
 
         func counter(_ kind: AggregateCell.Kind, labelName: String, values: [String]) -> [Series] {
@@ -91,14 +96,16 @@ public enum MetricsCatalogue {
                     var histogram = Histogram(upperBounds: Histogram.durationBuckets)
                     var counts: [UInt64] = []
                     for slot in 0...Histogram.durationBuckets.count {
-                        let cell = AggregateCell(kind: kind, action: pair.action, model: pair.model, label: value, slot: slot)
+                        let cell = AggregateCell(
+                            kind: kind, action: pair.action, model: pair.model, label: value, slot: slot)
                         counts.append(UInt64(max(0, input.aggregates[cell] ?? 0)))
                     }
                     let sumCell = AggregateCell(
                         kind: kind, action: pair.action, model: pair.model, label: value, slot: AggregateCell.sumSlot)
                     histogram.add(counts: counts, sum: input.aggregates[sumCell] ?? 0)
                     for slot in 0...Histogram.durationBuckets.count {
-                        let cell = AggregateCell(kind: kind, action: pair.action, model: pair.model, label: value, slot: slot)
+                        let cell = AggregateCell(
+                            kind: kind, action: pair.action, model: pair.model, label: value, slot: slot)
                         if let exemplar = input.exemplars[cell] { histogram.setExemplar(exemplar, slot: slot) }
                     }
                     var labels = [Label("action", pair.action), Label("model", pair.model)]
@@ -142,7 +149,8 @@ public enum MetricsCatalogue {
                 type: .gauge, unit: "seconds", series: oldestSeries),
             MetricFamily(
                 name: "suno_tasks_finished_total",
-                help: "Tasks that reached an end (success, failure, or expired: given up by the exporter). Persisted across restarts.",
+                help:
+                    "Tasks that reached an end (success, failure, or expired: given up by the exporter). Persisted across restarts.",
                 type: .counter, series: counter(.finished, labelName: "outcome", values: outcomes)),
             MetricFamily(
                 name: "suno_task_failures_total",
@@ -151,19 +159,24 @@ public enum MetricsCatalogue {
                 series: counter(.failures, labelName: "reason", values: FailureReason.allCases.map(\.rawValue))),
             MetricFamily(
                 name: "suno_task_duration_seconds",
-                help: "Time to finish in seconds, gateway finish_time - submit_time (the exporter's decision time where the gateway gives none). Persisted across restarts.",
-                type: .histogram, unit: "seconds", series: histograms(.duration, labelName: "outcome", values: outcomes)),
+                help:
+                    "Time to finish in seconds, gateway finish_time - submit_time (the exporter's decision time where the gateway gives none). Persisted across restarts.",
+                type: .histogram, unit: "seconds", series: histograms(.duration, labelName: "outcome", values: outcomes)
+            ),
             MetricFamily(
                 name: "suno_task_queue_wait_seconds",
-                help: "Queue wait in seconds, gateway start_time - submit_time, observed once per task. Persisted across restarts.",
+                help:
+                    "Queue wait in seconds, gateway start_time - submit_time, observed once per task. Persisted across restarts.",
                 type: .histogram, unit: "seconds", series: histograms(.queueWait, labelName: nil, values: [""])),
             MetricFamily(
                 name: "suno_task_first_audio_seconds",
-                help: "Seconds from gateway submit to the first poll that saw a streamable clip; resolution is the poll interval. Persisted across restarts.",
+                help:
+                    "Seconds from gateway submit to the first poll that saw a streamable clip; resolution is the poll interval. Persisted across restarts.",
                 type: .histogram, unit: "seconds", series: histograms(.firstAudio, labelName: nil, values: [""])),
             MetricFamily(
                 name: "suno_task_failure_ratio",
-                help: "Failed / finished tasks over the window, from the SQLite history (NaN when nothing finished in it). \(fromLastPoll)",
+                help:
+                    "Failed / finished tasks over the window, from the SQLite history (NaN when nothing finished in it). \(fromLastPoll)",
                 type: .gauge, series: ratios),
             MetricFamily(
                 name: "suno_tasks_registered_total",
@@ -195,7 +208,8 @@ public enum MetricsCatalogue {
                 }),
             MetricFamily(
                 name: "suno_upstream_ids_requested_total",
-                help: "Task ids asked for in batch fetches.", type: .counter, series: [Series([], metrics.idsRequested)]),
+                help: "Task ids asked for in batch fetches.", type: .counter, series: [Series([], metrics.idsRequested)]
+            ),
             MetricFamily(
                 name: "suno_upstream_ids_missing_total",
                 help: "Task ids asked for that the gateway did not return.", type: .counter,
@@ -214,7 +228,8 @@ public enum MetricsCatalogue {
                 series: [
                     Series(
                         [
-                            Label("revision", input.buildInfo.revision), Label("swift_version", input.buildInfo.swiftVersion),
+                            Label("revision", input.buildInfo.revision),
+                            Label("swift_version", input.buildInfo.swiftVersion),
                             Label("version", input.buildInfo.version),
                         ], 1)
                 ]),
@@ -223,13 +238,15 @@ public enum MetricsCatalogue {
             families.append(
                 MetricFamily(
                     name: "suno_collector_last_success_timestamp_seconds",
-                    help: "End of the last fully successful collector cycle, Unix seconds.", type: .gauge, unit: "seconds",
+                    help: "End of the last fully successful collector cycle, Unix seconds.", type: .gauge,
+                    unit: "seconds",
                     series: [Series([], lastSuccess)]))
         } else {
             families.append(
                 MetricFamily(
                     name: "suno_collector_last_success_timestamp_seconds",
-                    help: "End of the last fully successful collector cycle, Unix seconds.", type: .gauge, unit: "seconds",
+                    help: "End of the last fully successful collector cycle, Unix seconds.", type: .gauge,
+                    unit: "seconds",
                     series: [Series([], 0)]))
         }
         return families
