@@ -42,9 +42,11 @@ test: deps lint test-deploy test-swift
 test-deploy:
 	bash Tests/deploy/run.sh Tests/SunoExporterIntegrationTests/Fixtures/catalogue.prom
 
+# Every test server is on loopback: a proxy set in the environment must never see those requests
+# (the exporter's own client already bypasses one for loopback; the tests' URLSession clients do not).
 test-swift:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-xctest
+	no_proxy=localhost,127.0.0.1,::1 NO_PROXY=localhost,127.0.0.1,::1 $(SWIFT) test --skip-build --disable-xctest
 
 ## bench: release-built benchmarks (see README).
 bench: deps

@@ -106,6 +106,17 @@ private final class EasyHandle: @unchecked Sendable {
 
     deinit { curl_easy_cleanup(raw) }
 
+    /// Hosts reached without a proxy: the environment's `no_proxy` (libcurl reads `http_proxy`,
+    /// `https_proxy` and `all_proxy` itself) plus loopback, which libcurl would otherwise send to
+    /// the proxy too: a simulator or a gateway on this machine is never behind one.
+    static let noProxy: String = {
+        let environment = ProcessInfo.processInfo.environment
+        let configured = environment["no_proxy"] ?? environment["NO_PROXY"] ?? ""
+        if configured.trimmingCharacters(in: .whitespaces) == "*" { return "*" }
+        let hosts = configured.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return (hosts.filter { !$0.isEmpty } + ["localhost", "127.0.0.0/8", "::1"]).joined(separator: ",")
+    }()
+
     var responseCode: Int { ccurl_response_code(raw) }
 
     func perform(_ exchange: HTTPExchange, timeoutMilliseconds: Int, _ transfer: CurlTransfer) -> CURLcode {
@@ -127,6 +138,7 @@ private final class EasyHandle: @unchecked Sendable {
         ccurl_set_long(raw, CURLOPT_TIMEOUT_MS, timeoutMilliseconds)
         ccurl_set_long(raw, CURLOPT_CONNECTTIMEOUT_MS, timeoutMilliseconds)
         ccurl_set_long(raw, CURLOPT_FOLLOWLOCATION, 0)
+        ccurl_set_string(raw, CURLOPT_NOPROXY, Self.noProxy)
         // The path as built: libcurl would otherwise squash "/." and "/.." segments, so a task id
         // of ".." (ids are opaque, COMETAPI.md §10) would ask for "/suno/" instead.
         ccurl_set_long(raw, CURLOPT_PATH_AS_IS, 1)
