@@ -118,7 +118,14 @@ enum Migrations {
     /// Applies the missing migrations one transaction each. The version is read inside the write
     /// transaction (BEGIN IMMEDIATE), so two processes opening a fresh file at once (the server and
     /// `tasks add`) cannot both apply the same migration: the second waits, then sees it done.
-    static func migrate(_ db: SQLiteConnection) throws {
+    ///
+    /// With `upgrading` false only a fresh file (version 0) is set up: an older schema is refused,
+    /// so a newer `tasks` CLI never changes the file under an older server still running on it.
+    /// Returns whether an existing file was upgraded.
+    @discardableResult
+    static func migrate(_ db: SQLiteConnection, upgrading: Bool = true) throws -> Bool {
+        var upgraded = false
+        var creating = false
         while true {
             let finished = try db.transaction { () throws -> Bool in
                 let version = try currentVersion(db)
@@ -129,11 +136,20 @@ enum Migrations {
                         sql: nil)
                 }
                 guard version < all.count else { return true }
+                if version == 0 { creating = true }
+                guard upgrading || creating else {
+                    throw SQLiteError(
+                        code: 0,
+                        message: "database schema version \(version) is older than this exporter's "
+                            + "(\(all.count)); start `suno-exporter serve` of this version once to upgrade it",
+                        sql: nil)
+                }
+                if !creating { upgraded = true }
                 try db.execute(all[version])
                 try db.execute("PRAGMA user_version = \(version + 1)")
                 return false
             }
-            if finished { return }
+            if finished { return upgraded }
         }
     }
 

@@ -65,12 +65,12 @@ final class SQLiteConnection: @unchecked Sendable {
     /// when a file is opened: switching a fresh file to WAL while another process migrates it can
     /// answer SQLITE_BUSY at once, without going through the busy handler.
     func executeRetryingBusy(_ sql: String, seconds: Double = 5) throws(SQLiteError) {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1_000))
         while true {
             do {
                 return try execute(sql)
             } catch {
-                guard error.code & 0xff == SQLITE_BUSY, Date() < deadline else { throw error }
+                guard error.code & 0xff == SQLITE_BUSY, ContinuousClock.now < deadline else { throw error }
                 usleep(10_000)
             }
         }

@@ -19,8 +19,11 @@ public final class TaskStore: Sendable {
     /// Which ids this replica stores (`--shard`); every id without sharding.
     private let owns: @Sendable (String) -> Bool
 
-    /// Opens (creating if needed) and migrates the database.
-    public init(path: String, owns: @escaping @Sendable (String) -> Bool = { _ in true }) throws {
+    /// Opens (creating if needed) and migrates the database. `upgrading` false (the `tasks` CLI)
+    /// sets up a fresh file but refuses to upgrade an older schema: that is the server's job.
+    public init(path: String, upgrading: Bool = true, owns: @escaping @Sendable (String) -> Bool = { _ in true })
+        throws
+    {
         self.path = path
         self.owns = owns
         let db = try SQLiteConnection(path: path)
@@ -28,9 +31,17 @@ public final class TaskStore: Sendable {
         try db.executeRetryingBusy("PRAGMA journal_mode = WAL")
         try db.execute("PRAGMA synchronous = NORMAL")
         try db.execute("PRAGMA foreign_keys = ON")
-        try Migrations.migrate(db)
+        // A WAL file left larger than this (after a migration or a burst) is cut back at checkpoints.
+        try db.execute("PRAGMA journal_size_limit = \(Self.walSizeLimit)")
+        if try Migrations.migrate(db, upgrading: upgrading) {
+            // An upgrade may rewrite whole tables: hand their copy in the WAL back to the disk now.
+            try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
         state = Mutex(StoreState(db: db))
     }
+
+    /// Bytes of WAL kept after a checkpoint (`journal_size_limit`).
+    static let walSizeLimit = 64 << 20
 
     deinit {
         // Polls counted in memory reach the file before the connection closes.
@@ -362,7 +373,9 @@ public final class TaskStore: Sendable {
         return lists
     }()
 
-    /// Writes one batch as is (tests and imports; the collector uses `applyPoll`).
+    /// Writes one batch as is (tests and imports; the collector uses `applyPoll`). As everywhere in
+    /// the store, a finished row stays finished: a task without an outcome leaves `outcome` and
+    /// `finished_at` of its row as they are (`TaskRow.updateUnfinishedSQL`).
     public func commit(_ batch: BatchCommit) throws {
         guard !batch.isEmpty else { return }
         try withState { state in

@@ -12,13 +12,15 @@ enum CurlCodeName {
         case CURLE_OPERATION_TIMEDOUT: "timedOut"
         case CURLE_URL_MALFORMAT: "badURL"
         case CURLE_UNSUPPORTED_PROTOCOL: "unsupportedURL"
-        case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE: "networkConnectionLost"
+        case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+            "networkConnectionLost"
         case CURLE_GOT_NOTHING: "zeroByteResource"
         case CURLE_WEIRD_SERVER_REPLY: "badServerResponse"
         case CURLE_BAD_CONTENT_ENCODING: "cannotDecodeContentData"
         case CURLE_TOO_MANY_REDIRECTS: "httpTooManyRedirects"
-        case CURLE_SSL_CONNECT_ERROR: "secureConnectionFailed"
-        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE: "serverCertificateUntrusted"
+        // A CA bundle that cannot be read is this machine's problem, not the server's certificate.
+        case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CACERT_BADFILE: "secureConnectionFailed"
+        case CURLE_PEER_FAILED_VERIFICATION: "serverCertificateUntrusted"
         case CURLE_SSL_CERTPROBLEM: "clientCertificateRejected"
         case CURLE_ABORTED_BY_CALLBACK: "cancelled"
         case CURLE_OUT_OF_MEMORY: "outOfMemory"

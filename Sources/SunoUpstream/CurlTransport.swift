@@ -218,9 +218,10 @@ private final class CurlTransfer: Sendable {
             case "retry-after": received.retryAfter = value
             case "date": received.date = value
             default:
-                // Sized once for the announced body (within the limit) instead of growing as it arrives.
+                // Sized once for the announced body instead of growing as it arrives; at most 4 MiB
+                // up front, so a header alone cannot make the client reserve the whole limit.
                 if let length = Int(value), length > 0, length <= bodyLimit {
-                    received.body.reserveCapacity(length)
+                    received.body.reserveCapacity(min(length, 4 << 20))
                 }
             }
         }

@@ -16,7 +16,7 @@ struct TasksCommand: ParsableCommand {
 
         func open() throws -> TaskStore {
             do {
-                return try TaskStore(path: storagePath)
+                return try TaskStore(path: storagePath, upgrading: false)
             } catch {
                 throw TasksCommandError("cannot open store \(storagePath): \(error)")
             }

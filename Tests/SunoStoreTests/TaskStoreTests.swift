@@ -17,6 +17,13 @@ struct TaskStoreTests {
         #expect(version == Migrations.all.count)
     }
 
+    @Test func theCLICreatesAFreshFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try TaskStore(path: dir.databasePath, upgrading: false)
+        #expect(try store.withConnection { try Migrations.currentVersion($0) } == Migrations.all.count)
+    }
+
     @Test func refusesANewerSchema() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -107,8 +114,19 @@ struct TaskStoreTests {
                        ('old-a', 90, 'SUCCESS', '100%', ''), ('gone', 50, 'QUEUED', '', '');
                 """)
         }
+        // The CLI (upgrading: false) leaves an older file alone: an older server may still run on it.
+        #expect {
+            try TaskStore(path: dir.databasePath, upgrading: false)
+        } throws: { error in
+            (error as? SQLiteError)?.message.contains("start `suno-exporter serve`") == true
+        }
+        let untouched = try SQLiteConnection(path: dir.databasePath)
+        #expect(try Migrations.currentVersion(untouched) == 1)
         let store = try TaskStore(path: dir.databasePath)
         #expect(try store.withConnection { try Migrations.currentVersion($0) } == Migrations.all.count)
+        // The upgrade's copy of the tables does not stay in the WAL.
+        let wal = (try? FileManager.default.attributesOfItem(atPath: dir.databasePath + "-wal")[.size] as? Int) ?? 0
+        #expect(wal == 0)
         #expect(try store.counts() == (tasks: 2, active: 1, history: 3))
         #expect(try store.history(id: "old-a").map(\.status) == ["QUEUED", "SUCCESS"])
         #expect(try store.history(id: "old-b").map(\.progress) == ["10%"])
