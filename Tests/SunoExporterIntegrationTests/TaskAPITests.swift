@@ -70,6 +70,28 @@ import Testing
         }
     }
 
+    /// A stream of changes (here 40 registrations in about 2 s) makes few publishes: one a quarter
+    /// second after the first, then at most one per max(1 s, interval/5) = 3 s at the default 15 s.
+    @Test func aStreamOfChangesMakesFewPublishes() async throws {
+        try await withAPIServer { server async throws in
+            let publisher = server.assembly.publisher
+            let before = publisher.publishCount
+            let started = ContinuousClock.now
+            for index in 0..<40 {
+                let reply = try await TestHTTP.send("POST", server.tasksURL, json: ["ids": ["s-\(index)"]])
+                #expect(reply.status == 202)
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            let elapsed = (ContinuousClock.now - started) / .seconds(1)
+            // Whatever the pace on a loaded machine: one publish, then one per 3 s at most, plus the
+            // one still pending when the stream ends.
+            let allowed = 2 + UInt64(elapsed / 3)
+            #expect(publisher.publishCount - before >= 1)
+            #expect(publisher.publishCount - before <= allowed, "elapsed \(elapsed) s")
+        }
+    }
+
     @Test func listReturnsTheTaskShapeOfTheDesign() async throws {
         try await withAPIServer { server async throws in
             _ = try await TestHTTP.send(

@@ -31,6 +31,9 @@ public final class SnapshotPublisher: Sendable {
         self.current = Mutex((RenderedExposition(families: []), 0))
     }
 
+    /// How many publishes have started since the process began.
+    public var publishCount: UInt64 { generations.load(ordering: .relaxed) }
+
     /// The latest rendered snapshot (what a scrape serves).
     public var exposition: RenderedExposition { current.withLock { $0.exposition } }
 
