@@ -192,6 +192,8 @@ public final class Collector: Sendable {
         let delay = max(Self.watchListPublishDelay, minimumPublishGap - (sinceLast ?? minimumPublishGap))
         Task {
             try? await Task.sleep(for: delay)
+            // Stamped before the flag clears, so a change arriving meanwhile waits a whole gap.
+            lastPublish.withLock { $0 = ContinuousClock.now }
             publishScheduled.withLock { $0 = false }
             publish()
         }
