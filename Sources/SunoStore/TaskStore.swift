@@ -303,12 +303,7 @@ public final class TaskStore: Sendable {
     /// `maxIDsPerStatement` ids rather than one per id.
     private static func rows(ids: [String], _ db: SQLiteConnection, _ polls: PollTable) throws -> LoadedRows {
         var rows = LoadedRows(capacity: ids.count)
-        try forEachChunk(of: ids) { chunk in
-            let select = try db.statement(
-                "SELECT \(TaskRow.columns) FROM tasks WHERE id IN (\(placeholders(chunk.count)))")
-            for (offset, id) in chunk.enumerated() { select.bind(Int32(offset + 1), id) }
-            try select.forEachRow { rows.append(TaskRow.rowid($0), decode($0, polls)) }
-        }
+        try readRows(whose: "id", in: ids, into: &rows, db, polls) { $0.bind($1, $2) }
         return rows
     }
 
@@ -327,13 +322,21 @@ public final class TaskStore: Sendable {
             }
             return rows
         }
-        try forEachChunk(of: rowids) { chunk in
+        try readRows(whose: "seq", in: rowids, into: &rows, db, polls) { $0.bind($1, $2) }
+        return rows
+    }
+
+    /// Appends the rows whose `column` is one of `keys`, one `IN (…)` statement per chunk of keys.
+    private static func readRows<Key>(
+        whose column: String, in keys: [Key], into rows: inout LoadedRows, _ db: SQLiteConnection,
+        _ polls: PollTable, bind: (Statement, Int32, Key) -> Void
+    ) throws {
+        try forEachChunk(of: keys) { chunk in
             let select = try db.statement(
-                "SELECT \(TaskRow.columns) FROM tasks WHERE seq IN (\(placeholders(chunk.count)))")
-            for (offset, rowid) in chunk.enumerated() { select.bind(Int32(offset + 1), rowid) }
+                "SELECT \(TaskRow.columns) FROM tasks WHERE \(column) IN (\(placeholders(chunk.count)))")
+            for (offset, key) in chunk.enumerated() { bind(select, Int32(offset + 1), key) }
             try select.forEachRow { rows.append(TaskRow.rowid($0), decode($0, polls)) }
         }
-        return rows
     }
 
     /// Ids bound into one `IN (…)` list at most: far below SQLite's limit of 32766 variables, and

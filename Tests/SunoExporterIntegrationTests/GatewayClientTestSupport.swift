@@ -108,26 +108,9 @@ final class RefusingPort: Sendable {
     private let descriptor: Mutex<Int32?>
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RefusingPortError(errno: errno) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard bound == 0, named == 0 else {
-            let error = RefusingPortError(errno: errno)
-            Glibc.close(fd)
-            throw error
-        }
+        let (fd, port) = try boundLoopbackSocket()
         descriptor = Mutex(fd)
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = port
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -142,6 +125,29 @@ final class RefusingPort: Sendable {
 
 struct RefusingPortError: Error {
     var errno: Int32
+}
+
+/// A TCP socket bound to a free port on 127.0.0.1 (not listening yet), and that port.
+func boundLoopbackSocket() throws -> (fd: Int32, port: UInt16) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw RefusingPortError(errno: errno) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard bound == 0, named == 0 else {
+        let error = RefusingPortError(errno: errno)
+        Glibc.close(fd)
+        throw error
+    }
+    return (fd, UInt16(bigEndian: address.sin_port))
 }
 
 /// What a test client saw: its calls, its waits between attempts, its log lines.

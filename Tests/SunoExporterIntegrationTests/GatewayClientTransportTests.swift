@@ -299,12 +299,17 @@ import Testing
         200, headers: [("Content-Type", "application/json")], body: Array(repeating: UInt8(ascii: " "), count: 100_000)
     ).dropLast(99_000)
 
-    @Test func cancellingMidAnswerReturnsPromptlyAndTheClientStillWorks() async throws {
+    /// Sends the first 1 000 bytes of the first answer and then goes quiet; echoes every later request.
+    private static func gatewayStallingItsFirstAnswer() throws -> RawGateway {
         let first = RawGateway.Script([true])
-        let gateway = try RawGateway { request in
+        return try RawGateway { request in
             if first.next() != nil { return .sendAndHang(Array(Self.truncated)) }
             return .send(Self.echoAnswer(request.body, padding: 10))
         }
+    }
+
+    @Test func cancellingMidAnswerReturnsPromptlyAndTheClientStillWorks() async throws {
+        let gateway = try Self.gatewayStallingItsFirstAnswer()
         defer { gateway.stop() }
         let probe = GatewayProbe()
         // The deadline is far off: only cancellation ends the first call.
@@ -330,11 +335,7 @@ import Testing
     }
 
     @Test func aTimeoutMidAnswerLeavesTheClientUsable() async throws {
-        let first = RawGateway.Script([true])
-        let gateway = try RawGateway { request in
-            if first.next() != nil { return .sendAndHang(Array(Self.truncated)) }
-            return .send(Self.echoAnswer(request.body, padding: 10))
-        }
+        let gateway = try Self.gatewayStallingItsFirstAnswer()
         defer { gateway.stop() }
         let probe = GatewayProbe()
         let client = Self.client(probe, gateway.baseURL, timeout: .seconds(1), maxConnections: 1)
@@ -434,25 +435,13 @@ final class RawGateway: Sendable {
 
     init(_ handler: @escaping Handler) throws {
         self.handler = handler
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RefusingPortError(errno: errno) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard bound == 0, named == 0, listen(fd, 128) == 0 else {
+        let (fd, port) = try boundLoopbackSocket()
+        guard listen(fd, 128) == 0 else {
             let error = RefusingPortError(errno: errno)
             Glibc.close(fd)
             throw error
         }
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = port
         state.withLock { $0.listener = fd }
         threads.enter()
         Thread.detachNewThread { [self] in
