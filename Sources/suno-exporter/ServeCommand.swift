@@ -38,6 +38,34 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var keyFile: String?
 
+    @Option(
+        name: .customLong("cometapi.quota-url"),
+        help: "The gateway's quota service, polled for balance and spend metrics; empty disables.")
+    var quotaURL = QuotaSettings.defaultURL
+
+    @Option(
+        name: .customLong("cometapi.quota-key-file"),
+        help: "File holding the key for the quota service (a query-only key is advised). Default: the polling key.")
+    var quotaKeyFile: String?
+
+    @Option(name: .customLong("cometapi.quota-interval"), help: "Time between polls of the quota service.")
+    var quotaInterval = "5m"
+
+    @Flag(
+        name: .customLong("proxy"),
+        help:
+            "Forward the gateway's /suno/submit/* and /suno/fetch routes with the client's own key, and watch every task submitted through them."
+    )
+    var proxy = false
+
+    @Option(name: .customLong("proxy.timeout"), help: "Longest wait for the gateway's answer to a proxied request.")
+    var proxyTimeout = "3m"
+
+    @Option(
+        name: .customLong("proxy.max-in-flight"),
+        help: "Proxied requests in flight at once; more are answered 503 at once (below --web.max-connections).")
+    var proxyMaxInFlight = 32
+
     @Option(name: .customLong("storage.path"), help: "SQLite database file.")
     var storagePath = "./suno-exporter.db"
 
@@ -96,6 +124,10 @@ struct ServeCommand: AsyncParsableCommand {
         if configuration.apiKey == nil && !configuration.demo {
             logger.warning("no gateway key: set COMETAPI_KEY or --cometapi.key-file (requests go out unauthenticated)")
         }
+        if !quotaURL.isEmpty && configuration.quota == nil {
+            logger.warning(
+                "balance polling off: no key for the quota service (--cometapi.quota-key-file or COMETAPI_KEY)")
+        }
         do {
             try await ExporterApp.serve(configuration, logger: logger)
         } catch {
@@ -121,6 +153,16 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--metrics.max-models must be at least 1 (got \(maxModels))")
         }
         guard maxConnections >= 1 else { throw ValidationError("--web.max-connections must be at least 1") }
+        guard proxyMaxInFlight >= 1, proxyMaxInFlight < maxConnections else {
+            throw ValidationError(
+                "--proxy.max-in-flight must be at least 1 and below --web.max-connections (\(maxConnections)), "
+                    + "so scrapes always find a connection (got \(proxyMaxInFlight))")
+        }
+        if !quotaURL.isEmpty {
+            do { try QuotaClientConfiguration.validate(url: quotaURL) } catch {
+                throw ValidationError("--cometapi.quota-url: \(error.description)")
+            }
+        }
         guard URL(string: baseURL)?.scheme.map({ $0 == "http" || $0 == "https" }) == true else {
             throw ValidationError("--cometapi.base-url must be an http(s) URL (got \"\(baseURL)\")")
         }
@@ -139,6 +181,12 @@ struct ServeCommand: AsyncParsableCommand {
             requestTimeout: try Self.duration(timeout, flag: "collector.timeout", minimum: 0.1),
             collector: collector, demo: demo, webMaxConnections: maxConnections,
             webConnectionTimeout: Int(try Self.duration(connectionTimeout, flag: "web.connection-timeout", minimum: 1)))
+        if proxy {
+            configuration.proxy = ProxySettings(
+                timeout: try Self.duration(proxyTimeout, flag: "proxy.timeout", minimum: 1),
+                maxInFlight: proxyMaxInFlight)
+        }
+        let quotaSeconds = try Self.duration(quotaInterval, flag: "cometapi.quota-interval", minimum: 10)
         if loadSecrets {
             do {
                 configuration.apiKey = demo ? nil : try APIKey.load(environment: environment, keyFile: keyFile)
@@ -148,8 +196,23 @@ struct ServeCommand: AsyncParsableCommand {
             if let apiTokenFile {
                 configuration.apiToken = try Self.readToken(apiTokenFile)
             }
+            if !quotaURL.isEmpty, let key = try quotaKey(polling: configuration.apiKey) {
+                configuration.quota = QuotaSettings(
+                    url: quotaURL, key: key, interval: quotaSeconds, timeout: configuration.requestTimeout)
+            }
         }
         return configuration
+    }
+
+    /// The quota service's key: the quota key file's, else the polling key; the demo's simulator takes any.
+    func quotaKey(polling: APIKey?) throws -> APIKey? {
+        if demo { return APIKey("sk-demo-query-key") }
+        guard let quotaKeyFile else { return polling }
+        do {
+            return try APIKey.load(environment: [:], keyFile: quotaKeyFile)
+        } catch {
+            throw ValidationError("--cometapi.quota-key-file: \(error.description)")
+        }
     }
 
     static func duration(_ text: String, flag: String, minimum: Double) throws -> Double {
