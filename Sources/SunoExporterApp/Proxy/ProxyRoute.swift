@@ -11,14 +11,20 @@ enum ProxyRoute: Sendable, Equatable {
     case fetchOne(id: String)
 
     /// nil for any other path (the router answers 404).
+    ///
+    /// As for the task API, everything after `/suno/fetch/` is the id, slashes included: a client's
+    /// `%2F` arrives decoded, and is encoded again on the way to the gateway.
     init?(path: String) {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
-        guard parts.first == "suno" else { return nil }
-        switch (parts.count, parts.count > 1 ? parts[1] : "") {
-        case (2, "fetch"): self = .fetch
-        case (3, "fetch") where !parts[2].isEmpty: self = .fetchOne(id: parts[2])
-        case (3, "submit") where !parts[2].isEmpty: self = .submit(action: parts[2])
-        default: return nil
+        if path == "/suno/fetch" {
+            self = .fetch
+        } else if path.hasPrefix("/suno/fetch/"), path.count > "/suno/fetch/".count {
+            self = .fetchOne(id: String(path.dropFirst("/suno/fetch/".count)))
+        } else if path.hasPrefix("/suno/submit/") {
+            let action = path.dropFirst("/suno/submit/".count)
+            guard !action.isEmpty, !action.contains("/") else { return nil }
+            self = .submit(action: String(action))
+        } else {
+            return nil
         }
     }
 

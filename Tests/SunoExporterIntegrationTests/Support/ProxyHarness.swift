@@ -94,9 +94,10 @@ final class ProxyHarness {
         }
     }
 
+    /// The simulator first: its slow answers end at once, so no proxied request holds the server's stop.
     func stop() {
-        assembly.server.stop()
         simulator.stop()
+        assembly.server.stop()
         scratch.remove()
     }
 }
