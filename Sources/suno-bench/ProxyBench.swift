@@ -40,7 +40,7 @@ enum ProxyBench {
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue(label: "suno-bench.proxy").async {
                 continuation.resume(
-                    with: Result {
+                    with: Swift.Result {
                         try measure(
                             direct: simulator.baseURL, proxied: "http://127.0.0.1:\(port)", submits: submits)
                     })
