@@ -247,9 +247,13 @@ private final class PassThroughReceiver: Sendable {
             guard let first = line.first, first != UInt8(ascii: " "), first != UInt8(ascii: "\t"),
                 let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0
             else { return true }
+            // Optional whitespace around the value, and the line's CRLF, are not part of it (RFC 9110 §5.5).
+            var start = colon + 1
+            var end = line.count
+            while start < end, line[start] == UInt8(ascii: " ") || line[start] == UInt8(ascii: "\t") { start += 1 }
+            while end > start, [UInt8(ascii: " "), UInt8(ascii: "\t"), 0x0D, 0x0A].contains(line[end - 1]) { end -= 1 }
             let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self)
-            let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[(colon + 1)...]), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
             received.headers.append((name, value))
             return true
         }
