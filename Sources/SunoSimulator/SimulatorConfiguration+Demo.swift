@@ -33,6 +33,8 @@ extension SimulatorConfiguration {
                     action: .lyrics, model: nil, timeline: .lyrics(firstPoll: 2...15),
                     failureShare: 0.01, hangShare: 0.002),
             ],
-            seed: 20_250_707)
+            seed: 20_250_707,
+            // About $1 a minute at the demo's pace: days before the balance could run out.
+            account: SimulatorAccount(startingBalance: 5_000))
     }
 }

@@ -48,8 +48,10 @@ struct ServeCommand: AsyncParsableCommand {
         help: "File holding the key for the quota service (a query-only key is advised). Default: the polling key.")
     var quotaKeyFile: String?
 
-    @Option(name: .customLong("cometapi.quota-interval"), help: "Time between polls of the quota service.")
-    var quotaInterval = "5m"
+    @Option(
+        name: .customLong("cometapi.quota-interval"),
+        help: "Time between polls of the quota service (default 5m; 15s with --demo).")
+    var quotaInterval: String?
 
     @Flag(
         name: .customLong("proxy"),
@@ -186,7 +188,8 @@ struct ServeCommand: AsyncParsableCommand {
                 timeout: try Self.duration(proxyTimeout, flag: "proxy.timeout", minimum: 1),
                 maxInFlight: proxyMaxInFlight)
         }
-        let quotaSeconds = try Self.duration(quotaInterval, flag: "cometapi.quota-interval", minimum: 10)
+        let quotaSeconds = try Self.duration(
+            quotaInterval ?? (demo ? "15s" : "5m"), flag: "cometapi.quota-interval", minimum: 10)
         if loadSecrets {
             do {
                 configuration.apiKey = demo ? nil : try APIKey.load(environment: environment, keyFile: keyFile)
