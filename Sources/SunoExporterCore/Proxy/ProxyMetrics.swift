@@ -50,7 +50,7 @@ public enum ProxyMetrics {
             MetricFamily(
                 name: "suno_proxy_request_duration_seconds",
                 help:
-                    "Gateway latency of proxied requests in seconds (submit latency as the client sees it, minus the proxy's own cost).",
+                    "Seconds the gateway took to answer a proxied request (the submit latency clients see, without the proxy's own overhead).",
                 type: .histogram, unit: "seconds",
                 series: snapshot.durations.map { endpoint, histogram in
                     Series(labels: [Label("endpoint", endpoint)], value: .histogram(histogram))
