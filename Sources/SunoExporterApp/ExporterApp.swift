@@ -68,7 +68,8 @@ public enum ExporterApp {
         var configuration = configuration
         var simulator: SunoSimulator?
         if configuration.demo {
-            let demo = SunoSimulator(configuration: .demo(), logger: logger)
+            let simulated: SimulatorConfiguration = configuration.demoHang ? .demo().everyTaskHanging() : .demo()
+            let demo = SunoSimulator(configuration: simulated, logger: logger)
             try demo.start()
             configuration.baseURL = demo.baseURL
             simulator = demo
