@@ -22,8 +22,8 @@ Dashboards (every *.json in --dashboards, default grafana/dashboards):
     by Prometheus and always allowed).
 Rules (--rules, default deploy/prometheus/alerts.yml): every `expr:` is checked like a panel
 query (names and labels), and `record:` names must follow level:metric:operations with a
-catalogue metric in the middle. Free text (--text, default alerts.yml and alerts_test.yml) may
-only mention known names.
+catalogue metric in the middle. Free text (--text, default alerts.yml, alerts_test.yml and
+runbooks.md) may only mention known names.
 
 Prints one line per problem, then a summary; exits 1 when there is a problem, 2 on bad usage.
 Python 3 standard library only.
@@ -43,8 +43,10 @@ REQUIRED_QUERY_VARS = ["job", "instance", "action", "model"]
 # A variable must reference the ones before it in the cascade.
 CASCADE = {"instance": ["job"], "action": ["job", "instance"], "model": ["job", "instance", "action"]}
 DATASOURCE_REFS = {"${datasource}", "$datasource"}
-# Labels that Prometheus attaches at scrape time, or that PromQL synthesises.
-TARGET_LABELS = {"job", "instance", "__name__"}
+# Labels that Prometheus attaches at scrape time, or that PromQL synthesises. pod and namespace
+# come with Kubernetes service discovery (deploy/kubernetes), where rules sum shards
+# "without (instance, pod)".
+TARGET_LABELS = {"job", "instance", "pod", "namespace", "__name__"}
 
 NAME_RE = re.compile(r"(?<![\w:$.])((?:suno|process)_[A-Za-z0-9_]+)(?![\w:])")
 SELECTOR_RE = re.compile(r"(?<![\w:$.])((?:suno|process)_[A-Za-z0-9_]+)\s*(\{(?:[^{}\"]|\"(?:[^\"\\]|\\.)*\")*\})?")
@@ -348,7 +350,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     rules = args.rules or [REPO / "deploy" / "prometheus" / "alerts.yml"]
     texts = args.text or [REPO / "deploy" / "prometheus" / "alerts.yml",
-                          REPO / "deploy" / "prometheus" / "alerts_test.yml"]
+                          REPO / "deploy" / "prometheus" / "alerts_test.yml",
+                          REPO / "deploy" / "prometheus" / "runbooks.md"]
 
     for path in args.catalogue:
         if not path.is_file():
