@@ -197,6 +197,38 @@ class DashboardChecks(CheckerTest):
         self.tree.replace("grafana/dashboards/suno-exporter.json", 'outcome=\\"success\\"', 'outcome=\\"succeeded\\"')
         self.assertFlags(self.tree.check_queries("data"), "panel 'Time to finish (success)' target A: returns no data")
 
+    def test_link_to_a_missing_dashboard(self):
+        self.tree.replace("grafana/dashboards/suno-exporter.json", "/d/suno-exporter-model/", "/d/suno-model/", 3)
+        self.assertFlags(self.tree.check_dashboards(), "links to /d/suno-model, which is no dashboard of the folder")
+
+    def test_drill_down_not_linked_from_the_overview(self):
+        dash = self.tree.dashboard()
+        for panel in dash["panels"]:
+            panel.pop("links", None)
+            panel.get("fieldConfig", {}).get("defaults", {}).pop("links", None)
+        self.tree.save_dashboard(dash)
+        self.assertFlags(self.tree.check_dashboards(), "no panel links to the dashboard suno-exporter-model")
+
+    def test_data_link_label_the_query_drops(self):
+        self.tree.replace("grafana/dashboards/suno-exporter.json", "sum by (action, model) (suno_tasks_stuck{",
+                          "sum by (action) (suno_tasks_stuck{")
+        self.assertFlags(self.tree.check_dashboards(), "a link uses label 'model', which its queries do not keep")
+
+    def test_stuck_table_link_needs_its_labels(self):
+        self.tree.replace("grafana/dashboards/suno-exporter-model.json", "sum by (instance, action, model) (suno_tasks_stuck{",
+                          "sum by (action, model) (suno_tasks_stuck{")
+        self.assertFlags(self.tree.check_dashboards(), "a link uses label 'instance'")
+
+    def test_task_api_link_parameters(self):
+        self.tree.replace("grafana/dashboards/suno-exporter-model.json", "/api/v1/tasks?status=active&", "/api/v1/tasks?state=active&", 2)
+        self.assertFlags(self.tree.check_dashboards(), "unknown parameters ['state']")
+
+    def test_spend_panel_interval(self):
+        dash = self.tree.dashboard()
+        del first_target(dash, "Spend per hour")["interval"]
+        self.tree.save_dashboard(dash)
+        self.assertFlags(self.tree.check_dashboards(), "panel 'Spend per hour': reads suno_account_* over a range")
+
     def test_variable_label_without_data(self):
         self.tree.replace("grafana/dashboards/suno-exporter.json",
                           "label_values(suno_exporter_build_info, job)", "label_values(suno_exporter_build_info, jobs)", 2)
