@@ -6,13 +6,14 @@ Usage: alert_path.py SUNO_EXPORTER_BINARY [--keep]
 Starts, on loopback ports in a temporary directory:
   - the exporter: `serve --demo --demo.hang --task.stuck-after=5s --collector.interval=1s`
     (every demo task hangs, so tasks are stuck seconds after they are submitted);
-  - Prometheus (Debian's prometheus) scraping it every second, with deploy/prometheus/alerts.yml
+  - Prometheus (Debian's prometheus) scraping it every 2 seconds, with deploy/prometheus/alerts.yml
     loaded from a TEMPORARY COPY in which every `for:` is shortened to 5s (SunoTasksStuck waits
     10 minutes in the real file) and sending alerts to:
   - Alertmanager (Debian's prometheus-alertmanager, or alertmanager) with
     deploy/alertmanager/alertmanager.yml, from a temporary copy in which the webhook URLs point at
     the receiver's loopback port and group_wait/group_interval are 1s (30s and 5m in the real file);
   - the webhook receiver of deploy/alertmanager/webhook-receiver.py, in this process.
+First, `serve --demo.hang` without --demo must be refused (exit 64).
 Then waits (at most 150 s) for a firing SunoTasksStuck notification and checks it: routed to
 /ticket (severity warning), labels alertname, severity, job, instance, action, model, and a
 runbook_url whose section exists in deploy/prometheus/runbooks.md. On the way it checks that
@@ -168,6 +169,11 @@ def run(binary: str, keep: bool) -> int:
     started = time.monotonic()
     deadline = started + TIMEOUT
     try:
+        # The hang mode belongs to the demo: alone it is refused with a usage error.
+        refused = subprocess.run([binary, "serve", "--demo.hang", f"--storage.path={directory / 'no.db'}"],
+                                 capture_output=True, text=True, timeout=60)
+        if refused.returncode != 64 or "--demo.hang needs --demo" not in refused.stderr:
+            raise AssertionError(f"serve --demo.hang without --demo: exit {refused.returncode}, {refused.stderr.strip()!r}")
         children.append(Child("alertmanager", [
             alertmanager, f"--config.file={alertmanager_config(directory, receiver_port)}",
             f"--storage.path={directory / 'alertmanager-data'}",
@@ -179,8 +185,9 @@ def run(binary: str, keep: bool) -> int:
             "--log.level=warn"], directory))
         prometheus_config = directory / "prometheus.yml"
         prometheus_config.write_text(json.dumps({
-            # A scrape may take as long as its interval on a loaded machine: 1s keeps alerts quick.
-            "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
+            # 2s scrapes with a 2s timeout: a debug binary on a loaded machine still answers in time
+            # (a failed scrape would make the series stale and restart the alert's pending time).
+            "global": {"scrape_interval": "2s", "scrape_timeout": "2s", "evaluation_interval": "1s"},
             "rule_files": [str(shortened_rules(directory))],
             "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}]},
             "scrape_configs": [{"job_name": "suno-exporter",
@@ -244,7 +251,7 @@ def run(binary: str, keep: bool) -> int:
                 print(f"  PROBLEM: {p}")
             return 1
         return 0
-    except AssertionError as err:
+    except (AssertionError, subprocess.TimeoutExpired) as err:
         print(f"alert path: FAILED: {err}")
         for child in children:
             print(child.tail())
