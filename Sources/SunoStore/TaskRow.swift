@@ -1,4 +1,3 @@
-import Foundation
 import SunoExporterCore
 
 /// Mapping between `TrackedTask` and the `tasks` table.
@@ -76,17 +75,20 @@ enum TaskRow {
 /// User labels are stored as a JSON object with sorted keys.
 enum LabelsCodec {
     static func encode(_ labels: [String: String]) -> String {
-        guard !labels.isEmpty,
-            let data = try? JSONSerialization.data(withJSONObject: labels, options: [.sortedKeys]),
-            let text = String(data: data, encoding: .utf8)
-        else { return "{}" }
-        return text
+        guard !labels.isEmpty else { return "{}" }
+        return JSONValue.object(
+            labels.keys.sorted().map { JSONValue.Member(name: $0, value: .string(labels[$0] ?? "")) }
+        )
+        .text
     }
 
     static func decode(_ text: String?) -> [String: String] {
-        guard let text, text != "{}", let data = text.data(using: .utf8),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: String]
-        else { return [:] }
-        return object
+        guard let text, text != "{}", case .object(let members)? = try? JSONValue.parse(text) else { return [:] }
+        var labels: [String: String] = [:]
+        for member in members {
+            guard let value = member.value.stringValue else { return [:] }
+            labels[member.name] = value
+        }
+        return labels
     }
 }
