@@ -25,6 +25,7 @@ struct ShardedCollectorTests {
         "suno_task_queue_wait_seconds_bucket", "suno_task_queue_wait_seconds_sum",
         "suno_task_queue_wait_seconds_count", "suno_task_first_audio_seconds_bucket",
         "suno_task_first_audio_seconds_sum", "suno_task_first_audio_seconds_count", "suno_tasks_registered_total",
+        "suno_tasks_never_seen_total",
         "suno_upstream_ids_requested_total", "suno_upstream_ids_missing_total",
     ]
 
@@ -55,6 +56,7 @@ struct ShardedCollectorTests {
         #expect(single.sum("suno_tasks_finished_total", ["outcome": "failure"]) > 0)
         #expect(single.sum("suno_tasks_finished_total", ["outcome": "expired"]) >= 4)
         #expect(single.sum("suno_upstream_ids_missing_total") > 0)
+        #expect(single.sum("suno_tasks_never_seen_total") == 4, "the ghosts, and only them")
     }
 
     /// Sums the shards' additive series and compares them with the single exporter's, label set by label set
