@@ -91,7 +91,8 @@ public enum ExporterApp {
         var configuration = configuration
         var simulator: SunoSimulator?
         if configuration.demo {
-            let demo = SunoSimulator(configuration: .demo(), logger: logger)
+            let simulated: SimulatorConfiguration = configuration.demoHang ? .demo().everyTaskHanging() : .demo()
+            let demo = SunoSimulator(configuration: simulated, logger: logger)
             try demo.start()
             configuration.baseURL = demo.baseURL
             // The demo's spend comes from the simulator's quota endpoint (balance falls as tasks are submitted).

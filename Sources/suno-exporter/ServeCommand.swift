@@ -34,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("cometapi.key-file"),
         help:
-            "File holding the gateway key (first line). Default: the COMETAPI_KEY environment variable. Never pass the key itself as a flag."
+            "File holding the gateway key (first line). Default: the systemd credential $CREDENTIALS_DIRECTORY/cometapi-key, else the COMETAPI_KEY environment variable. Never pass the key itself as a flag."
     )
     var keyFile: String?
 
@@ -114,6 +114,11 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Start the gateway simulator in-process and feed it a workload: live metrics, no key needed.")
     var demo = false
 
+    @Flag(
+        name: .customLong("demo.hang"),
+        help: "With --demo: every simulated task hangs unfinished, so the stuck-task alerts fire (try the alert path).")
+    var demoHang = false
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -168,6 +173,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard URL(string: baseURL)?.scheme.map({ $0 == "http" || $0 == "https" }) == true else {
             throw ValidationError("--cometapi.base-url must be an http(s) URL (got \"\(baseURL)\")")
         }
+        guard demo || !demoHang else { throw ValidationError("--demo.hang needs --demo") }
         let intervalSeconds = try Self.duration(
             interval ?? (demo ? "5s" : "15s"), flag: "collector.interval", minimum: 0.1)
         let policy = LifecyclePolicy(
@@ -183,6 +189,7 @@ struct ServeCommand: AsyncParsableCommand {
             requestTimeout: try Self.duration(timeout, flag: "collector.timeout", minimum: 0.1),
             collector: collector, demo: demo, webMaxConnections: maxConnections,
             webConnectionTimeout: Int(try Self.duration(connectionTimeout, flag: "web.connection-timeout", minimum: 1)))
+        configuration.demoHang = demoHang
         if proxy {
             configuration.proxy = ProxySettings(
                 timeout: try Self.duration(proxyTimeout, flag: "proxy.timeout", minimum: 1),

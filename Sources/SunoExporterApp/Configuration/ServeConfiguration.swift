@@ -14,6 +14,8 @@ public struct ServeConfiguration: Sendable {
     public var collector: CollectorSettings
     /// Start the gateway simulator in-process and feed it a workload.
     public var demo: Bool
+    /// With `demo`: every simulated task hangs unfinished (`--demo.hang`), to try the stuck-task alert path.
+    public var demoHang = false
     /// Connection limit and timeout of the HTTP daemon.
     public var webMaxConnections: Int
     public var webConnectionTimeout: Int

@@ -125,7 +125,7 @@ public struct SubmitProxy: Sendable {
     static func failure(
         _ status: Int, code: String, message: String, headers: [(name: String, value: String)] = []
     ) -> HTTPResponse {
-        let body = APIJSON.object([
+        let body = JSONValue.object([
             "error": .object([
                 "message": .string(message), "type": .string("suno_exporter_proxy"), "code": .string(code),
             ])
