@@ -39,7 +39,7 @@ public enum ExporterApp {
                 baseURL: baseURL, apiKey: configuration.apiKey,
                 requestTimeout: .milliseconds(Int64(configuration.requestTimeout * 1000)),
                 maxConnections: configuration.collector.concurrency, version: BuildVersion.version),
-            logger: logger, onCall: { recorder.record($0) })
+            logger: logger, onCall: { recorder.record($0) }, onRejectedItems: { recorder.recordRejections($0) })
         let collector = Collector(
             store: store, source: client, settings: configuration.collector, state: state, recorder: recorder,
             publisher: publisher, logger: logger, clock: clock)
