@@ -45,7 +45,7 @@ test-deploy:
 # Every test server is on loopback: a proxy set in the environment must never see those requests
 # (the exporter's own client already bypasses one for loopback; the tests' URLSession clients do not).
 test-swift:
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	no_proxy=localhost,127.0.0.1,::1 NO_PROXY=localhost,127.0.0.1,::1 $(SWIFT) test --skip-build --disable-xctest
 
 ## bench: release-built benchmarks (see README).
@@ -53,9 +53,11 @@ bench: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product suno-bench
 	"$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/suno-bench"
 
-## lint / format: swift-format with the project's .swift-format (4 spaces, 120 columns).
+## lint / format: swift-format with the project's .swift-format (4 spaces, 120 columns); lint also checks that
+## every import of a package target is a declared dependency (Tests/scripts/check_imports.py).
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests
+	python3 Tests/scripts/check_imports.py
 
 format:
 	$(SWIFT) format format -i -r Sources Tests

@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "suno-exporter",
             dependencies: [
-                "SunoExporterApp", "SunoExporterCore",
+                "SunoExporterApp", "SunoExporterCore", "SunoStore", "SunoUpstream", "SunoSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,39 +1,70 @@
-import Foundation
 import SunoExporterCore
 
 /// Mapping between `TrackedTask` and the `tasks` table.
 enum TaskRow {
-    static let columns = """
-        id, action, registered_model, clip_model, labels, status, progress, fail_reason, submit_time, start_time, \
-        finish_time, first_seen, last_polled, first_returned, poll_count, outcome, finished_at, queue_wait_observed, \
-        first_audio_observed, seq
-        """
+    /// The columns every task read selects, in this order: `Column`'s cases are their positions.
+    enum Column: Int32, CaseIterable {
+        case id, action, registeredModel, clipModel, labels, status, progress, failReason, submitTime, startTime
+        case finishTime, firstSeen, lastPolled, firstReturned, pollCount, outcome, finishedAt, queueWaitObserved
+        case firstAudioObserved, source
+        /// The rowid (never reused): the key of the in-memory poll bookkeeping and of history rows.
+        case seq
 
-    /// The row's `seq` (the last of `columns`; the rowid, never reused), for the store's in-memory
-    /// poll bookkeeping and for history rows.
-    static func rowid(_ row: Statement) -> Int64 { row.int(19) }
+        /// The SQL name.
+        var name: String {
+            switch self {
+            case .id: "id"
+            case .action: "action"
+            case .registeredModel: "registered_model"
+            case .clipModel: "clip_model"
+            case .labels: "labels"
+            case .status: "status"
+            case .progress: "progress"
+            case .failReason: "fail_reason"
+            case .submitTime: "submit_time"
+            case .startTime: "start_time"
+            case .finishTime: "finish_time"
+            case .firstSeen: "first_seen"
+            case .lastPolled: "last_polled"
+            case .firstReturned: "first_returned"
+            case .pollCount: "poll_count"
+            case .outcome: "outcome"
+            case .finishedAt: "finished_at"
+            case .queueWaitObserved: "queue_wait_observed"
+            case .firstAudioObserved: "first_audio_observed"
+            case .source: "source"
+            case .seq: "seq"
+            }
+        }
+    }
+
+    /// `Column`'s names, for `SELECT \(TaskRow.columns) FROM tasks …`.
+    static let columns = Column.allCases.map(\.name).joined(separator: ", ")
+
+    static func rowid(_ row: Statement) -> Int64 { row.int(.seq) }
 
     static func decode(_ row: Statement) -> TrackedTask {
         TrackedTask(
-            id: row.string(0) ?? "",
-            action: TaskAction(rawValue: row.string(1) ?? "") ?? .music,
-            registeredModel: row.string(2),
-            clipModel: row.string(3),
-            labels: LabelsCodec.decode(row.string(4)),
-            status: row.string(5) ?? TaskStatus.notStart.rawValue,
-            progress: row.string(6) ?? "",
-            failReason: row.string(7) ?? "",
-            submitTime: row.int(8),
-            startTime: row.int(9),
-            finishTime: row.int(10),
-            firstSeen: row.double(11),
-            lastPolled: row.optionalDouble(12),
-            firstReturned: row.optionalDouble(13),
-            pollCount: Int(row.int(14)),
-            outcome: row.string(15).flatMap(TaskOutcome.init(rawValue:)),
-            finishedAt: row.optionalDouble(16),
-            queueWaitObserved: row.int(17) != 0,
-            firstAudioObserved: row.int(18) != 0)
+            id: row.string(.id) ?? "",
+            action: TaskAction(rawValue: row.string(.action) ?? "") ?? .music,
+            registeredModel: row.string(.registeredModel),
+            clipModel: row.string(.clipModel),
+            labels: LabelsCodec.decode(row.string(.labels)),
+            status: row.string(.status) ?? TaskStatus.notStart.rawValue,
+            progress: row.string(.progress) ?? "",
+            failReason: row.string(.failReason) ?? "",
+            submitTime: row.int(.submitTime),
+            startTime: row.int(.startTime),
+            finishTime: row.int(.finishTime),
+            firstSeen: row.double(.firstSeen),
+            lastPolled: row.optionalDouble(.lastPolled),
+            firstReturned: row.optionalDouble(.firstReturned),
+            pollCount: Int(row.int(.pollCount)),
+            outcome: row.string(.outcome).flatMap(TaskOutcome.init(rawValue:)),
+            finishedAt: row.optionalDouble(.finishedAt),
+            queueWaitObserved: row.int(.queueWaitObserved) != 0,
+            firstAudioObserved: row.int(.firstAudioObserved) != 0,
+            source: row.string(.source) ?? RegistrationSource.other.rawValue)
     }
 
     /// The row rewrite of a task that finishes (or was finished): every column the store owns.
@@ -73,20 +104,9 @@ enum TaskRow {
     }
 }
 
-/// User labels are stored as a JSON object with sorted keys.
-enum LabelsCodec {
-    static func encode(_ labels: [String: String]) -> String {
-        guard !labels.isEmpty,
-            let data = try? JSONSerialization.data(withJSONObject: labels, options: [.sortedKeys]),
-            let text = String(data: data, encoding: .utf8)
-        else { return "{}" }
-        return text
-    }
-
-    static func decode(_ text: String?) -> [String: String] {
-        guard let text, text != "{}", let data = text.data(using: .utf8),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: String]
-        else { return [:] }
-        return object
-    }
+extension Statement {
+    func string(_ column: TaskRow.Column) -> String? { string(column.rawValue) }
+    func int(_ column: TaskRow.Column) -> Int64 { int(column.rawValue) }
+    func double(_ column: TaskRow.Column) -> Double { double(column.rawValue) }
+    func optionalDouble(_ column: TaskRow.Column) -> Double? { optionalDouble(column.rawValue) }
 }

@@ -28,8 +28,8 @@ enum HistoryFixture {
     }
 
     /// Persisted aggregates for every model: a day of finishes, failures, queue waits and first audio.
-    static func seriesCommit(now: Double) -> BatchCommit {
-        var commit = BatchCommit()
+    static func seriesCommit(now: Double) -> BatchTransition {
+        var commit = BatchTransition()
         commit.newModels = models
         var seed: UInt64 = 0x5EED
         func next() -> UInt64 {
@@ -54,9 +54,8 @@ enum HistoryFixture {
                         now: now)
                 }
                 for minute in stride(from: 0, to: 1_440, by: 10) {
-                    let key = FinishMinute(
-                        minute: Int64(now / 60) - Int64(minute), action: action.rawValue, model: model)
-                    commit.finishMinutes[key] = (finished: 3, failures: Int(next() % 2))
+                    let key = FinishMinute(minute: Int64(now / 60) - Int64(minute), action: action, model: model)
+                    commit.finishMinutes[key] = FinishCounts(finished: 3, failures: Int(next() % 2))
                 }
             }
         }

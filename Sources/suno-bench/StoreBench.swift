@@ -78,7 +78,7 @@ enum StoreBench {
         let started = Measure.threadCPUSeconds()
         for (batch, observations) in batches {
             try store.applyPoll(batch, observations: observations, now: now, giveUpAfter: 86_400) { current in
-                var commit = BatchCommit()
+                var commit = BatchTransition()
                 commit.polledAt = now
                 commit.changed.reserveCapacity(current.count)
                 commit.history.reserveCapacity(current.count)
@@ -90,7 +90,9 @@ enum StoreBench {
                     if task.firstReturned == nil { task.firstReturned = now }
                     commit.changed.append(task)
                     commit.history.append(
-                        (task.id, HistoryEntry(status: status, progress: "0%", failReason: "", observedAt: now)))
+                        HistoryRecord(
+                            taskID: task.id,
+                            entry: HistoryEntry(status: status, progress: "0%", failReason: "", observedAt: now)))
                 }
                 return commit
             }
@@ -157,7 +159,7 @@ final class CLevelWriter {
     static let rowColumns = """
         id, action, registered_model, clip_model, labels, status, progress, fail_reason, submit_time, start_time, \
         finish_time, first_seen, last_polled, first_returned, poll_count, outcome, finished_at, queue_wait_observed, \
-        first_audio_observed, seq
+        first_audio_observed, source, seq
         """
 
     /// Steps through the batch's rows and touches every column as a C program would (text by pointer).
@@ -168,7 +170,7 @@ final class CLevelWriter {
         defer { sqlite3_reset(select) }
         var touched = 0
         while sqlite3_step(select) == SQLITE_ROW {
-            for column in 0..<Int32(20) {
+            for column in 0..<Int32(21) {
                 switch sqlite3_column_type(select, column) {
                 case SQLITE_TEXT:
                     touched &+=

@@ -104,9 +104,16 @@ struct TasksCommand: ParsableCommand {
                 }
                 return parsed
             }
+            let filterStatus = try status.map { text in
+                guard let parsed = TaskFilter.Status(parsing: text) else {
+                    throw ValidationError("--status must be one of \(TaskFilter.Status.accepted) (got \"\(text)\")")
+                }
+                return parsed
+            }
             let tasks = try store.open().list(
                 TaskFilter(
-                    status: status, action: filterAction, model: model, limit: max(1, limit), offset: max(0, offset)))
+                    status: filterStatus, action: filterAction, model: model, limit: max(1, limit),
+                    offset: max(0, offset)))
             print(TaskTable.render(tasks), terminator: "")
         }
     }

@@ -14,6 +14,7 @@ struct CatalogueGoldenTests {
         var deltas = AggregateDeltas()
         deltas.recordRegistration(source: "api", count: 12)
         deltas.recordRegistration(source: "hook", count: 1)
+        deltas.recordNeverSeen(source: .proxy)
         let events: [(TaskEvent, TaskAction, String, String)] = [
             (.finished(outcome: .success, seconds: 95, reason: nil), .music, "chirp-v4", "task-a"),
             (.finished(outcome: .success, seconds: 130, reason: nil), .music, "chirp-v4", "task-b"),
@@ -91,6 +92,7 @@ struct CatalogueGoldenTests {
             "suno_tasks", "suno_tasks_stuck", "suno_task_oldest_submit_timestamp_seconds", "suno_tasks_finished_total",
             "suno_task_failures_total", "suno_task_duration_seconds", "suno_task_queue_wait_seconds",
             "suno_task_first_audio_seconds", "suno_task_failure_ratio", "suno_tasks_registered_total",
+            "suno_tasks_never_seen_total",
             "suno_upstream_up",
             "suno_upstream_requests_total", "suno_upstream_request_duration_seconds",
             "suno_upstream_ids_requested_total",

@@ -120,9 +120,11 @@ struct CollectorSimulatorTests {
         #expect(metrics.sum("suno_tasks_finished_total", ["outcome": "failure"]) == 4)
         #expect(metrics.sum("suno_task_duration_seconds_count", ["outcome": "failure"]) == 4)
         #expect(metrics.sum("suno_tasks") == 0)
-        let pollsAfterFinish = try harness.assembly.store.list(TaskFilter(status: "failure")).map(\.pollCount)
+        let pollsAfterFinish = try harness.assembly.store.list(TaskFilter(status: .outcome(.failure))).map(\.pollCount)
         await harness.runCycles(3, step: 15)
-        #expect(try harness.assembly.store.list(TaskFilter(status: "failure")).map(\.pollCount) == pollsAfterFinish)
+        #expect(
+            try harness.assembly.store.list(TaskFilter(status: .outcome(.failure))).map(\.pollCount) == pollsAfterFinish
+        )
     }
 
     @Test func modelsBeyondTheLimitBecomeOther() async throws {

@@ -149,7 +149,7 @@ struct TaskStoreTests {
         try store.register((0..<6).map { Registration(id: "t\($0)", action: .music) }, source: "api", now: 100)
         for (round, now) in [(0, 110.0), (1, 120.0)] {
             try store.update(ids: (0..<6).map { "t\($0)" }) { current in
-                var batch = BatchCommit()
+                var batch = BatchTransition()
                 for var task in current where !task.isFinished {
                     task.status = round == 0 ? "IN_PROGRESS" : "SUCCESS"
                     task.progress = round == 0 ? "40%" : "100%"
@@ -165,7 +165,7 @@ struct TaskStoreTests {
             }
         }
         #expect(try store.activeTaskPage(after: nil, limit: 10).map(\.id) == ["t3", "t4", "t5"])
-        #expect(try store.list(TaskFilter(status: "finished")).map(\.id).sorted() == ["t0", "t1", "t2"])
+        #expect(try store.list(TaskFilter(status: .finished)).map(\.id).sorted() == ["t0", "t1", "t2"])
         #expect(try store.task(id: "t4")?.progress == "100%")
         #expect(try store.task(id: "t4")?.outcome == nil)
         #expect(try store.task(id: "t1")?.finishedAt == 120)
@@ -185,7 +185,7 @@ struct TaskStoreTests {
             [Registration(id: "a", action: .music), Registration(id: "b", action: .music)], source: "api", now: 100)
         try store.update(ids: ["a", "b", "ghost"]) { current in
             #expect(current.map(\.id).sorted() == ["a", "b"])
-            var batch = BatchCommit()
+            var batch = BatchTransition()
             batch.polledAt = 200
             var a = current.first { $0.id == "a" }!
             a.status = "SUCCESS"
@@ -195,11 +195,17 @@ struct TaskStoreTests {
             a.lastPolled = 200
             batch.changed = [a]
             batch.polledUnchanged = ["b"]
-            batch.history = [("a", HistoryEntry(status: "SUCCESS", progress: "100%", failReason: "", observedAt: 200))]
+            batch.history = [
+                HistoryRecord(
+                    taskID: "a",
+                    entry: HistoryEntry(status: "SUCCESS", progress: "100%", failReason: "", observedAt: 200))
+            ]
             batch.deltas.record(
                 .finished(outcome: .success, seconds: 42, reason: nil), action: .music, model: "chirp-v4", taskID: "a",
                 now: 200)
-            batch.finishMinutes = [FinishMinute(minute: 3, action: "MUSIC", model: "chirp-v4"): (1, 0)]
+            batch.finishMinutes = [
+                FinishMinute(minute: 3, action: .music, model: "chirp-v4"): FinishCounts(finished: 1)
+            ]
             batch.newModels = ["chirp-v4"]
             return batch
         }
@@ -221,13 +227,33 @@ struct TaskStoreTests {
                 == 42)
     }
 
+    /// Ids the gateway never returned expire into `never_seen`, by the source stored with their row.
+    @Test func neverSeenIsCountedByTheStoredSource() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try TaskStore(path: dir.databasePath)
+        try store.register([Registration(id: "p", action: .music)], source: "proxy", now: 100)
+        try store.register([Registration(id: "c", action: .music)], source: "cli", now: 100)
+        #expect(try store.task(id: "p")?.source == "proxy")
+        var labeler = ModelLabeler(maxModels: 30)
+        let transition = try store.update(ids: ["p", "c"]) { rows in
+            BatchTransition.apply([:], to: rows, now: 100 + 900, policy: LifecyclePolicy(), labeler: &labeler)
+        }
+        #expect(transition.finished == 2)
+        let cells = try store.aggregates()
+        #expect(cells[AggregateCell(kind: .neverSeen, label: "proxy")] == 1)
+        #expect(cells[AggregateCell(kind: .neverSeen, label: "cli")] == 1)
+        #expect(try store.admittedModels().isEmpty)
+        #expect(try store.list(TaskFilter(status: .outcome(.expired))).map(\.id).sorted() == ["c", "p"])
+    }
+
     @Test func countersSurviveARestartAndKeepAdding() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let cell = AggregateCell(kind: .finished, action: "MUSIC", model: "m", label: "failure")
         for round in 1...3 {
             let store = try TaskStore(path: dir.databasePath)
-            var batch = BatchCommit()
+            var batch = BatchTransition()
             batch.deltas.add(cell, 2)
             try store.commit(batch)
             #expect(try store.aggregates()[cell] == Double(2 * round))
@@ -242,18 +268,22 @@ struct TaskStoreTests {
             [Registration(id: "old", action: .music), Registration(id: "active", action: .music)], source: "api", now: 0
         )
         try store.update(ids: ["old"]) { current in
-            var batch = BatchCommit()
+            var batch = BatchTransition()
             var old = current[0]
             old.outcome = .failure
             old.finishedAt = 1_000
             batch.changed = [old]
             batch.history = [
-                ("old", HistoryEntry(status: "FAILURE", progress: "100%", failReason: "x", observedAt: 1_000))
+                HistoryRecord(
+                    taskID: "old",
+                    entry: HistoryEntry(status: "FAILURE", progress: "100%", failReason: "x", observedAt: 1_000))
             ]
             batch.deltas.record(
                 .finished(outcome: .failure, seconds: 5, reason: .other), action: .music, model: "m", taskID: "old",
                 now: 1_000)
-            batch.finishMinutes = [FinishMinute(minute: 16, action: "MUSIC", model: "m"): (1, 1)]
+            batch.finishMinutes = [
+                FinishMinute(minute: 16, action: .music, model: "m"): FinishCounts(finished: 1, failures: 1)
+            ]
             return batch
         }
         let before = try store.aggregates()
@@ -309,9 +339,9 @@ struct TaskStoreTests {
         #expect(try store.list(TaskFilter(limit: 2)).map(\.id) == ["t4", "t3"])
         #expect(try store.list(TaskFilter(limit: 2, offset: 2)).map(\.id) == ["t2", "t1"])
         #expect(try store.list(TaskFilter(action: .lyrics)).map(\.id) == ["t3", "t1"])
-        #expect(try store.list(TaskFilter(status: "active")).count == 5)
-        #expect(try store.list(TaskFilter(status: "finished")).isEmpty)
-        #expect(try store.list(TaskFilter(status: "not_start")).count == 5)
+        #expect(try store.list(TaskFilter(status: .active)).count == 5)
+        #expect(try store.list(TaskFilter(status: .finished)).isEmpty)
+        #expect(try store.list(TaskFilter(status: TaskFilter.Status(parsing: "not_start"))).count == 5)
     }
 
     @Test func aSecondConnectionSeesCommittedWrites() throws {

@@ -1,3 +1,4 @@
+import SunoExporterCore
 import SunoHTTP
 import SunoStore
 
@@ -46,7 +47,7 @@ struct APIError: Error, Sendable, Equatable {
 
 /// Successful API answers.
 enum APIResponse {
-    static func json(_ status: Int, _ value: APIJSON, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+    static func json(_ status: Int, _ value: JSONValue, headers: [(name: String, value: String)] = []) -> HTTPResponse {
         var bytes = value.bytes
         bytes.append(UInt8(ascii: "\n"))
         return HTTPResponse(

@@ -1,4 +1,3 @@
-import Foundation
 import SunoExporterCore
 import SunoStore
 
@@ -13,41 +12,35 @@ enum RegistrationBody {
 
     static func parse(_ body: [UInt8]) throws(APIError) -> [Registration] {
         let object = try jsonObject(body, want: "{\"ids\": [\"...\"], \"action\": \"MUSIC\"}")
-        guard let rawIDs = object["ids"] else { throw .unprocessable("\"ids\" is missing") }
-        guard let list = rawIDs as? [Any] else { throw .unprocessable("\"ids\" must be an array of strings") }
+        guard let rawIDs = object[member: "ids"] else { throw .unprocessable("\"ids\" is missing") }
+        guard case .array(let list) = rawIDs else { throw .unprocessable("\"ids\" must be an array of strings") }
         guard !list.isEmpty else { throw .unprocessable("\"ids\" is empty") }
         guard list.count <= maxIDs else {
             throw .unprocessable("\"ids\" has \(list.count) entries; at most \(maxIDs) per request")
         }
 
         var action = TaskAction.music
-        if let raw = object["action"], !(raw is NSNull) {
-            guard let text = raw as? String else { throw .unprocessable("\"action\" must be a string") }
+        if let raw = object[member: "action"], !raw.isNull {
+            guard let text = raw.stringValue else { throw .unprocessable("\"action\" must be a string") }
             guard let parsed = TaskAction(parsing: text) else {
                 throw .unprocessable("unknown action \"\(text)\"; want MUSIC or LYRICS")
             }
             action = parsed
         }
         var model: String?
-        if let raw = object["model"], !(raw is NSNull) {
-            guard let text = raw as? String else { throw .unprocessable("\"model\" must be a string or null") }
+        if let raw = object[member: "model"], !raw.isNull {
+            guard let text = raw.stringValue else { throw .unprocessable("\"model\" must be a string or null") }
             model = text.isEmpty ? nil : text
         }
         var labels: [String: String] = [:]
-        if let raw = object["labels"], !(raw is NSNull) {
-            guard let dictionary = raw as? [String: Any] else {
-                throw .unprocessable("\"labels\" must be an object of strings")
-            }
-            for (key, value) in dictionary {
-                guard let text = value as? String else { throw .unprocessable("label \"\(key)\" must be a string") }
-                labels[key] = text
-            }
+        if let raw = object[member: "labels"], !raw.isNull {
+            labels = try stringMap(raw)
         }
 
         var registrations: [Registration] = []
         registrations.reserveCapacity(list.count)
         for (index, element) in list.enumerated() {
-            guard let id = element as? String else { throw .unprocessable("ids[\(index)] is not a string") }
+            guard let id = element.stringValue else { throw .unprocessable("ids[\(index)] is not a string") }
             do {
                 registrations.append(
                     try TaskInput.validated(Registration(id: id, action: action, model: model, labels: labels)))
@@ -61,24 +54,32 @@ enum RegistrationBody {
     }
 
     /// The top-level JSON object of a request body: 400 when empty or not JSON, 422 when JSON but not an object.
-    static func jsonObject(_ body: [UInt8], want shape: String) throws(APIError) -> [String: Any] {
+    static func jsonObject(_ body: [UInt8], want shape: String) throws(APIError) -> JSONValue {
         guard !body.isEmpty else { throw .badRequest("request body is empty; want JSON \(shape)") }
-        let value: Any
+        let value: JSONValue
         do {
-            value = try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+            value = try JSONValue.parse(body)
         } catch {
-            throw .badRequest("request body is not valid JSON: \(describe(error))")
+            throw .badRequest("request body is not valid JSON: \(error.description)")
         }
-        guard let object = value as? [String: Any] else {
+        guard case .object = value else {
             throw .unprocessable("request body must be a JSON object \(shape)")
         }
-        return object
+        return value
     }
 
-    /// Foundation's parse error without the Cocoa boilerplate ("Unexpected end of file around line 1 …").
-    static func describe(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let detail = nsError.userInfo[NSDebugDescriptionErrorKey] as? String, !detail.isEmpty { return detail }
-        return nsError.localizedDescription
+    /// `labels`: an object whose values are all strings.
+    static func stringMap(_ value: JSONValue) throws(APIError) -> [String: String] {
+        guard case .object(let members) = value else {
+            throw .unprocessable("\"labels\" must be an object of strings")
+        }
+        var labels: [String: String] = [:]
+        for member in members {
+            guard let text = member.value.stringValue else {
+                throw .unprocessable("label \"\(member.name)\" must be a string")
+            }
+            labels[member.name] = text
+        }
+        return labels
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import SunoExporterCore
 import SunoHTTP
 import SunoStore
@@ -18,10 +17,11 @@ extension TaskAPI {
         return APIResponse.json(
             202,
             .object(
-                APIJSON.members([
+                JSONValue.members([
                     "accepted": .int(Int64(result.accepted)), "duplicates": .int(Int64(result.duplicates)),
                 ])
-                    + (result.otherShard > 0 ? APIJSON.members(["other_shard": .int(Int64(result.otherShard))]) : [])))
+                    + (result.otherShard > 0 ? JSONValue.members(["other_shard": .int(Int64(result.otherShard))]) : []))
+        )
     }
 
     /// `GET /api/v1/tasks`: newest registration first; `next_offset` is null on the last page.
@@ -37,7 +37,7 @@ extension TaskAPI {
             throw .store(error)
         }
         let page = tasks.prefix(pageSize)
-        let next: APIJSON = tasks.count > pageSize ? .int(Int64(filter.offset + pageSize)) : .null
+        let next: JSONValue = tasks.count > pageSize ? .int(Int64(filter.offset + pageSize)) : .null
         return APIResponse.json(200, .object(["tasks": .array(page.map(TaskJSON.task)), "next_offset": next]))
     }
 
@@ -77,7 +77,7 @@ extension TaskAPI {
             observation = try GatewayDecoder.decodeTaskItem(request.body)
         } catch {
             // Not JSON at all is 400; JSON that is not a task item is 422 (as for registrations).
-            if (try? JSONSerialization.jsonObject(with: Data(request.body), options: [.fragmentsAllowed])) == nil {
+            if (try? JSONValue.parse(request.body)) == nil {
                 throw .badRequest("request body is not valid JSON")
             }
             throw .unprocessable("not a task item: \(error.description)")

@@ -1,4 +1,3 @@
-import Foundation
 import SunoExporterCore
 import SunoStore
 
@@ -62,32 +61,34 @@ public enum TaskInput {
         guard line.hasPrefix("{") else {
             return Registration(id: line, action: defaultAction, model: defaultModel)
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+        guard let object = try? JSONValue.parse(line), case .object = object else {
             throw InvalidInput("not a JSON object")
         }
-        guard let id = object["id"] as? String ?? object["task_id"] as? String else {
+        guard let id = object[member: "id"]?.stringValue ?? object[member: "task_id"]?.stringValue else {
             throw InvalidInput("\"id\" missing or not a string")
         }
         var action = defaultAction
-        if let text = object["action"] {
-            guard let name = text as? String, let parsed = TaskAction(parsing: name) else {
+        if let text = object[member: "action"] {
+            guard let name = text.stringValue, let parsed = TaskAction(parsing: name) else {
                 throw InvalidInput("\"action\" must be MUSIC or LYRICS")
             }
             action = parsed
         }
         var model = defaultModel
-        if let value = object["model"] {
-            guard let name = value as? String else { throw InvalidInput("\"model\" must be a string") }
+        if let value = object[member: "model"] {
+            guard let name = value.stringValue else { throw InvalidInput("\"model\" must be a string") }
             model = name
         }
         var labels: [String: String] = [:]
-        if let value = object["labels"] {
-            guard let dictionary = value as? [String: Any] else {
+        if let value = object[member: "labels"] {
+            guard case .object(let pairs) = value else {
                 throw InvalidInput("\"labels\" must be an object of strings")
             }
-            for (key, raw) in dictionary {
-                guard let text = raw as? String else { throw InvalidInput("label \(key) must be a string") }
-                labels[key] = text
+            for pair in pairs {
+                guard let text = pair.value.stringValue else {
+                    throw InvalidInput("label \(pair.name) must be a string")
+                }
+                labels[pair.name] = text
             }
         }
         return Registration(id: id, action: action, model: model, labels: labels)

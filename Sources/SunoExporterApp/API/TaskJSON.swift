@@ -9,25 +9,25 @@ import SunoExporterCore
 /// first poll). `status` is the gateway's string verbatim; `outcome` is null until the task ended;
 /// `fail_reason` is the raw gateway text.
 enum TaskJSON {
-    static func task(_ task: TrackedTask) -> APIJSON {
+    static func task(_ task: TrackedTask) -> JSONValue {
         .object(members(task))
     }
 
     /// The task plus `"history": [{"status", "progress", "observed_at", "fail_reason"}]`, oldest first.
-    static func detail(_ task: TrackedTask, history: [HistoryEntry]) -> APIJSON {
-        .object(members(task) + [APIJSON.Member(name: "history", value: .array(history.map(entry)))])
+    static func detail(_ task: TrackedTask, history: [HistoryEntry]) -> JSONValue {
+        .object(members(task) + [JSONValue.Member(name: "history", value: .array(history.map(entry)))])
     }
 
-    static func entry(_ entry: HistoryEntry) -> APIJSON {
+    static func entry(_ entry: HistoryEntry) -> JSONValue {
         .object([
             "status": .string(entry.status), "progress": .string(entry.progress),
             "observed_at": .double(entry.observedAt), "fail_reason": .string(entry.failReason),
         ])
     }
 
-    private static func members(_ task: TrackedTask) -> [APIJSON.Member] {
-        let labels = task.labels.keys.sorted().map { APIJSON.Member(name: $0, value: .string(task.labels[$0] ?? "")) }
-        return APIJSON.members([
+    private static func members(_ task: TrackedTask) -> [JSONValue.Member] {
+        let labels = task.labels.keys.sorted().map { JSONValue.Member(name: $0, value: .string(task.labels[$0] ?? "")) }
+        return JSONValue.members([
             "id": .string(task.id), "action": .string(task.action.rawValue), "model": .string(task.model),
             "status": .string(task.status), "progress": .string(task.progress), "fail_reason": .string(task.failReason),
             "submit_time": .int(task.submitTime), "start_time": .int(task.startTime),

@@ -16,12 +16,10 @@ enum TaskListQuery {
     static func parse(_ request: HTTPRequest) throws(APIError) -> TaskFilter {
         var filter = TaskFilter(limit: defaultLimit, offset: 0)
         if let status = value("status", request) {
-            guard isKnownStatus(status) else {
-                throw .badRequest(
-                    "unknown status \"\(status)\"; want one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", ")), "
-                        + "success, failure, expired, active, finished")
+            guard let parsed = TaskFilter.Status(parsing: status) else {
+                throw .badRequest("unknown status \"\(status)\"; want one of \(TaskFilter.Status.accepted)")
             }
-            filter.status = status
+            filter.status = parsed
         }
         if let action = value("action", request) {
             guard let parsed = TaskAction(parsing: action) else {
@@ -48,11 +46,5 @@ enum TaskListQuery {
     private static func value(_ name: String, _ request: HTTPRequest) -> String? {
         guard let text = request.queryValue(name), !text.isEmpty else { return nil }
         return text
-    }
-
-    static func isKnownStatus(_ text: String) -> Bool {
-        let lowered = text.lowercased()
-        return TaskStatus(rawValue: text.uppercased()) != nil || TaskOutcome(rawValue: lowered) != nil
-            || lowered == "active" || lowered == "finished"
     }
 }

@@ -5,10 +5,6 @@ import SunoStore
 import SunoUpstream
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Polls the gateway for every watched, unfinished task and writes what changed.
 ///
 /// One cycle: page through the active ids (by action, then id), cut them into batches of ≤ batch-size
@@ -166,9 +162,10 @@ public final class Collector: Sendable {
         // Registering a known id is a no-op (and does not count), so no separate lookup is needed.
         let action = TaskAction(parsing: observation.action) ?? .music
         try store.register([Registration(id: observation.taskID, action: action)], source: "hook", now: now)
-        try store.update(ids: [observation.taskID]) { current in
-            self.apply(observations: [observation.taskID: observation], to: current, now: now, isPoll: false).commit
+        let transition = try store.update(ids: [observation.taskID]) { rows in
+            self.rules([observation.taskID: observation], rows: rows, now: now, isPoll: false)
         }
+        committed(transition)
     }
 
     /// How long `watchListChanged()` waits at least before publishing: changes within it make one publish.
@@ -244,172 +241,5 @@ public final class Collector: Sendable {
         } catch {
             logger.error("prune failed", metadata: ["error": "\(error)"])
         }
-    }
-
-    // MARK: - One batch
-
-    struct Batch: Sendable {
-        var action: TaskAction
-        var tasks: [ActiveTaskKey]
-        var ids: [String] { tasks.map(\.id) }
-    }
-
-    struct BatchResult: Sendable {
-        var failed = false
-        var error: String?
-        var changed = 0
-        var finished = 0
-        var missing = 0
-    }
-
-    /// Hands out a cycle's batches in polling order: at most `size` ids of one action each, the
-    /// watch list read a page at a time, so a cycle holds a few batches of ids, not the whole list.
-    struct BatchSource {
-        let store: TaskStore
-        let size: Int
-        let owns: (String) -> Bool
-        private var buffer: [ActiveTaskKey] = []
-        private var position = 0
-        private var cursor: ActiveTaskKey?
-        private var exhausted = false
-        /// Ids put into batches so far.
-        private(set) var handedOut = 0
-
-        init(store: TaskStore, size: Int, owns: @escaping (String) -> Bool) {
-            self.store = store
-            self.size = max(1, size)
-            self.owns = owns
-        }
-
-        /// The next batch, or nil when the watch list is done.
-        mutating func next() throws -> Batch? {
-            // Keep a full batch buffered when there is one: batches are only cut short where the action changes.
-            let pageSize = size * 10
-            while buffer.count - position < size && !exhausted {
-                let page = try store.activeTaskPage(after: cursor, limit: pageSize)
-                cursor = page.last ?? cursor
-                exhausted = page.count < pageSize
-                buffer.removeFirst(position)
-                position = 0
-                let owns = self.owns
-                buffer.append(contentsOf: page.filter { owns($0.id) })
-            }
-            guard position < buffer.count else { return nil }
-            let action = buffer[position].action
-            var end = position
-            while end < buffer.count, end - position < size, buffer[end].action == action { end += 1 }
-            defer { position = end }
-            handedOut += end - position
-            return Batch(action: action, tasks: Array(buffer[position..<end]))
-        }
-    }
-
-    private func poll(_ batch: Batch) async -> BatchResult {
-        var result = BatchResult()
-        let observations: [TaskObservation]
-        do {
-            observations = try await source.fetch(ids: batch.ids, action: batch.action)
-        } catch {
-            result.failed = true
-            result.error = error.description
-            return result
-        }
-        var byID: [String: TaskObservation] = [:]
-        byID.reserveCapacity(observations.count)
-        for observation in observations { byID[observation.taskID] = observation }
-        let missing = batch.tasks.reduce(0) { $0 + (byID[$1.id] == nil ? 1 : 0) }
-        recorder.recordIDs(requested: batch.tasks.count, missing: missing)
-        result.missing = missing
-        let now = clock()
-        do {
-            var applied = AppliedBatch()
-            try store.applyPoll(batch.tasks, observations: byID, now: now, giveUpAfter: settings.policy.giveUpAfter) {
-                current in
-                applied = self.apply(observations: byID, to: current, now: now, isPoll: true)
-                return applied.commit
-            }
-            result.changed = applied.commit.changed.count
-            result.finished = applied.finished
-            if !applied.commit.deltas.exemplars.isEmpty {
-                state.exemplars.withLock { $0.merge(applied.commit.deltas.exemplars) { _, new in new } }
-            }
-        } catch {
-            result.failed = true
-            result.error = "store write failed: \(error)"
-        }
-        return result
-    }
-
-    struct AppliedBatch {
-        var commit = BatchCommit()
-        var finished = 0
-    }
-
-    /// Pure apart from the model labeler: lifecycle rules for every task of a batch.
-    func apply(observations: [String: TaskObservation], to tasks: [TrackedTask], now: Double, isPoll: Bool)
-        -> AppliedBatch
-    {
-        var applied = AppliedBatch()
-        applied.commit.polledAt = now
-        var models = ModelNameCache()
-        for task in tasks where !task.isFinished {
-            let update = Lifecycle.apply(
-                observations[task.id], to: task, now: now, policy: settings.policy, isPoll: isPoll)
-            if update.isChanged {
-                applied.commit.changed.append(update.task)
-            } else if isPoll {
-                applied.commit.polledUnchanged.append(task.id)
-            }
-            if let entry = update.history { applied.commit.history.append((task.id, entry)) }
-            guard !update.events.isEmpty else { continue }
-            let model = models.model(of: update.task)
-            let (label, admitted) = state.labeler.withLock { $0.label(for: model) }
-            if admitted { applied.commit.newModels.append(label) }
-            for event in update.events {
-                applied.commit.deltas.record(event, action: task.action, model: label, taskID: task.id, now: now)
-                if case .finished(let outcome, _, _) = event {
-                    applied.finished += 1
-                    let key = FinishMinute(
-                        minute: Int64((now / 60).rounded(.down)), action: task.action.rawValue, model: label)
-                    var counts = applied.commit.finishMinutes[key] ?? (0, 0)
-                    counts.finished += 1
-                    if outcome == .failure { counts.failures += 1 }
-                    applied.commit.finishMinutes[key] = counts
-                }
-            }
-        }
-        return applied
-    }
-}
-
-extension Collector.CycleReport {
-    mutating func add(_ result: Collector.BatchResult) {
-        if result.failed {
-            failedBatches += 1
-            if firstError == nil { firstError = result.error }
-        }
-        changed += result.changed
-        finished += result.finished
-        missing += result.missing
-    }
-}
-
-/// Gives the heap a cycle freed back to the system. A cycle's transient buffers (answers, decoded
-/// items, rows, the snapshot's renderings) are spread over glibc's per-thread malloc arenas, which
-/// otherwise keep the freed pages resident: the process would settle well above what it uses.
-/// `malloc_trim` is looked up at run time (it is not in the Swift Glibc module); elsewhere this is a no-op.
-enum HeapTrim {
-    #if canImport(Glibc)
-        private typealias Trim = @convention(c) (Int) -> Int32
-        private static let trim: Trim? = {
-            guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") else { return nil }
-            return unsafeBitCast(symbol, to: Trim.self)
-        }()
-    #endif
-
-    static func releaseFreeMemory() {
-        #if canImport(Glibc)
-            _ = trim?(0)
-        #endif
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SunoExporterCore
 
 /// The two log formats of `--log.format`.
 public enum LogFormat: String, Sendable, CaseIterable {
@@ -51,7 +52,7 @@ public struct LineLogHandler: LogHandler {
         case .logfmt:
             return fields.map { "\($0.0)=\(logfmtValue($0.1))" }.joined(separator: " ") + "\n"
         case .json:
-            let members = fields.map { JSONString.literal($0.0) + ":" + JSONString.literal($0.1) }
+            let members = fields.map { JSONText.literal($0.0) + ":" + JSONText.literal($0.1) }
             return "{" + members.joined(separator: ",") + "}\n"
         }
     }

@@ -4,12 +4,14 @@
 public struct AggregateCell: Sendable, Hashable {
     public enum Kind: String, Sendable, CaseIterable {
         case finished, failures, duration, queueWait = "queue_wait", firstAudio = "first_audio", registered
+        /// Ids that expired without the gateway ever returning them, by registration source.
+        case neverSeen = "never_seen"
     }
 
     public var kind: Kind
-    /// "" for cells without an action (registered).
+    /// "" for cells without an action (registered, never seen).
     public var action: String
-    /// The bounded model label ("" for registered).
+    /// The bounded model label ("" for registered, never seen).
     public var model: String
     /// outcome, reason class or source; "" when the kind has none.
     public var label: String
@@ -76,6 +78,11 @@ public struct AggregateDeltas: Sendable, Equatable {
     public mutating func recordRegistration(source: String, count: Int = 1) {
         guard count > 0 else { return }
         add(AggregateCell(kind: .registered, label: source), Double(count))
+    }
+
+    /// An id that expired without ever being returned by the gateway.
+    public mutating func recordNeverSeen(source: RegistrationSource) {
+        add(AggregateCell(kind: .neverSeen, label: source.rawValue))
     }
 
     private mutating func observe(_ kind: AggregateCell.Kind, action: String, model: String, seconds: Double) {

@@ -5,12 +5,26 @@ public struct ModelLabeler: Sendable, Equatable {
     public let maxModels: Int
     public private(set) var admitted: [String]
     private var admittedSet: Set<String>
+    /// How many of `admitted` (a prefix: admissions only append) the store is known to hold.
+    public private(set) var persistedCount: Int
 
+    /// `admitted`: the models the store holds, in admission order.
     public init(maxModels: Int, admitted: [String] = []) {
         self.maxModels = maxModels
         self.admitted = []
         self.admittedSet = []
+        self.persistedCount = 0
         for name in admitted where admittedSet.count < maxModels { _ = self.admit(name) }
+        persistedCount = self.admitted.count
+    }
+
+    /// Admitted models the store may not hold yet: a batch whose commit failed leaves its
+    /// admissions here, so the next batch persists them.
+    public var unpersisted: ArraySlice<String> { admitted[persistedCount...] }
+
+    /// The first `count` admitted models are persisted.
+    public mutating func markPersisted(upTo count: Int) {
+        persistedCount = min(admitted.count, max(persistedCount, count))
     }
 
     /// The label for a (normalised) model name, admitting it when there is room.

@@ -28,6 +28,8 @@ public struct TrackedTask: Sendable, Equatable {
     public var finishedAt: Double?
     public var queueWaitObserved: Bool
     public var firstAudioObserved: Bool
+    /// Where the id was registered from (`RegistrationSource` text, kept as stored).
+    public var source: String
 
     public init(
         id: String, action: TaskAction, registeredModel: String? = nil, clipModel: String? = nil,
@@ -35,7 +37,7 @@ public struct TrackedTask: Sendable, Equatable {
         failReason: String = "", submitTime: Int64 = 0, startTime: Int64 = 0, finishTime: Int64 = 0,
         firstSeen: Double, lastPolled: Double? = nil, firstReturned: Double? = nil, pollCount: Int = 0,
         outcome: TaskOutcome? = nil, finishedAt: Double? = nil, queueWaitObserved: Bool = false,
-        firstAudioObserved: Bool = false
+        firstAudioObserved: Bool = false, source: String = RegistrationSource.api.rawValue
     ) {
         self.id = id
         self.action = action
@@ -56,6 +58,7 @@ public struct TrackedTask: Sendable, Equatable {
         self.finishedAt = finishedAt
         self.queueWaitObserved = queueWaitObserved
         self.firstAudioObserved = firstAudioObserved
+        self.source = source
     }
 
     /// DESIGN.md §2: the clip model when known, else the registered one, else `unknown`.

@@ -133,6 +133,11 @@ public enum MetricsCatalogue {
         let registered = registrationSources.map { source in
             Series([Label("source", source)], input.aggregates[AggregateCell(kind: .registered, label: source)] ?? 0)
         }
+        let neverSeen = RegistrationSource.allCases.map { source in
+            Series(
+                [Label("source", source.rawValue)],
+                input.aggregates[AggregateCell(kind: .neverSeen, label: source.rawValue)] ?? 0)
+        }
 
         return [
             MetricFamily(
@@ -182,6 +187,11 @@ public enum MetricsCatalogue {
                 name: "suno_tasks_registered_total",
                 help: "Task ids added to the watch list, by source. Persisted across restarts.",
                 type: .counter, series: registered),
+            MetricFamily(
+                name: "suno_tasks_never_seen_total",
+                help:
+                    "Watched ids that expired without the gateway ever returning them, by registration source (proxy: likely submitted with a key other than the exporter's; else an unknown or lost id). Persisted across restarts.",
+                type: .counter, series: neverSeen),
         ]
     }
 

@@ -1,11 +1,11 @@
-/// JSON string literals: the exporter's one JSON string escaper, for the API's bodies (`APIJSON`) and
-/// the log handler's JSON lines. Quotes, backslashes and control characters are escaped; everything
-/// else (including non-ASCII) is written as UTF-8.
-enum JSONString {
+/// JSON string literals: the project's one JSON string escaper (the API's bodies, the fetch body, JSON
+/// log lines, stored labels all go through it). Quotes, backslashes and control characters (and DEL)
+/// are escaped; everything else, non-ASCII included, is written as UTF-8.
+public enum JSONText {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Appends `text` as a quoted JSON string literal.
-    static func append(_ text: String, to out: inout [UInt8]) {
+    public static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
@@ -25,9 +25,9 @@ enum JSONString {
     }
 
     /// `text` as a quoted JSON string literal.
-    static func literal(_ text: String) -> String {
+    public static func literal(_ text: String) -> String {
         var out: [UInt8] = []
-        append(text, to: &out)
+        appendString(text, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 }

@@ -3,13 +3,6 @@ import SunoExporterCore
 // In-memory poll bookkeeping of `TaskStore`: what an unchanged poll needs to be skipped, and the
 // `last_polled` / `poll_count` it owes the file until the next flush. Only `TaskStore` uses these.
 
-/// The connection and what the store keeps in memory about watched rows, under one lock.
-struct StoreState {
-    let db: SQLiteConnection
-    /// By rowid, for unfinished tasks the collector polled (see `TaskStore.applyPoll`).
-    var polls = PollTable()
-}
-
 /// Poll states by rowid in 40 bytes a task: rowids in a sorted array (binary search) beside their
 /// states, plus a small dictionary of recent additions merged into them in bulk, in place. A
 /// Dictionary of every task would take 2–3 times that (its table is a power of two sized for a 75%

@@ -1,0 +1,180 @@
+import SunoExporterCore
+
+/// One watched task as the collector pages through the watch list: its row, id and action.
+public struct ActiveTaskKey: Sendable, Equatable {
+    public var rowid: Int64
+    public var id: String
+    public var action: TaskAction
+
+    public init(rowid: Int64, id: String, action: TaskAction) {
+        self.rowid = rowid
+        self.id = id
+        self.action = action
+    }
+}
+
+extension TaskStore {
+    /// Up to `limit` unfinished tasks in polling order (action, then `seq`: registration order) after
+    /// `cursor` (nil: from the start), read through the partial index `tasks_active`. The collector
+    /// pages through the watch list with it, so a cycle holds one page of ids, not the whole list;
+    /// and since neighbours in `seq` share pages, a batch's writes touch few pages.
+    public func activeTaskPage(after cursor: ActiveTaskKey?, limit: Int) throws -> [ActiveTaskKey] {
+        try withState { state in
+            let db = state.db
+            if cursor == nil, state.polls.isEmpty {
+                // The first cycle will remember every watched task: size the table once, rather than
+                // growing it (and holding the old and new storage at once) while the cycle runs.
+                var active = 0
+                try db.statement("SELECT COUNT(*) FROM tasks WHERE outcome IS NULL").forEachRow {
+                    active = Int($0.int(0))
+                }
+                state.polls.reserveCapacity(active)
+            }
+            var keys: [ActiveTaskKey] = []
+            keys.reserveCapacity(max(0, limit))
+            // Columns: seq, id, action.
+            func read(_ select: Statement) throws {
+                try select.forEachRow { row in
+                    keys.append(
+                        ActiveTaskKey(
+                            rowid: row.int(0), id: row.string(1) ?? "",
+                            action: TaskAction(rawValue: row.string(2) ?? "") ?? .music))
+                }
+            }
+            // Two range scans of the index rather than one `(action, seq) > (?, ?)` condition, which
+            // SQLite would answer by scanning the cursor's action from its start on every page.
+            if let cursor {
+                let sameAction = try db.statement(
+                    """
+                    SELECT seq, id, action FROM tasks WHERE outcome IS NULL AND action = ?1 AND seq > ?2
+                    ORDER BY seq LIMIT ?3
+                    """)
+                try read(sameAction.bind(1, cursor.action.rawValue).bind(2, cursor.rowid).bind(3, limit))
+            }
+            if keys.count < limit {
+                let laterActions = try db.statement(
+                    """
+                    SELECT seq, id, action FROM tasks WHERE outcome IS NULL AND action > ?1
+                    ORDER BY action, seq LIMIT ?2
+                    """)
+                try read(laterActions.bind(1, cursor?.action.rawValue ?? "").bind(2, limit - keys.count))
+            }
+            return keys
+        }
+    }
+
+    /// Applies one polled batch of the collector: `transition` (the core's `BatchTransition.apply`)
+    /// turns the batch's current rows into what to write, and it is written in one transaction.
+    ///
+    /// A task whose observation is exactly the one the previous poll applied to its row, and which
+    /// no time rule can end yet (its give-up instant is still ahead), cannot change: the lifecycle
+    /// rules give the same result for the same row and observation. It is counted as polled in
+    /// memory, and its row is neither read nor written. The other tasks go through the same
+    /// read–transition–write transaction as `update`, except that their polls without a change are
+    /// also counted in memory. Returns what `transition` made (empty when every task was unchanged).
+    @discardableResult
+    public func applyPoll(
+        _ tasks: [ActiveTaskKey], observations: [String: TaskObservation], now: Double, giveUpAfter: Double,
+        _ transition: ([TrackedTask]) -> BatchTransition
+    ) throws -> BatchTransition {
+        try withState { state in
+            var slow: [Int64] = []
+            var fingerprints: [Int64: Int] = [:]
+            for task in tasks {
+                guard let observation = observations[task.id] else {
+                    slow.append(task.rowid)
+                    continue
+                }
+                let fingerprint = PollState.fingerprint(observation)
+                if var poll = state.polls[task.rowid], poll.isUnchanged(fingerprint: fingerprint, now: now) {
+                    poll.record(at: now)
+                    state.polls[task.rowid] = poll
+                } else {
+                    slow.append(task.rowid)
+                    fingerprints[task.rowid] = fingerprint
+                }
+            }
+            guard !slow.isEmpty else { return BatchTransition() }
+
+            // (No copy of `state.polls` may be alive when it is mutated below: that would copy the whole table.)
+            let (batch, rows) = try state.db.transaction {
+                let rows = try Self.rows(rowids: slow, state.db, state.polls)
+                let batch = transition(rows.tasks)
+                try Self.write(batch, rowids: rows.rowidsByID(), state.db, pollsInMemory: true)
+                return (batch, rows)
+            }
+            Self.remember(batch, rows: rows, fingerprints: fingerprints, giveUpAfter: giveUpAfter, in: &state.polls)
+            return batch
+        }
+    }
+
+    /// Committed: remembers what this poll applied to each row it read.
+    /// (What was written, not the tasks themselves: copying them costs more than the lookups.)
+    private static func remember(
+        _ batch: BatchTransition, rows: LoadedRows, fingerprints: [Int64: Int], giveUpAfter: Double,
+        in polls: inout PollTable
+    ) {
+        var changed: [String: (firstSeen: Double, isFinished: Bool, validUntil: Double)] = [:]
+        changed.reserveCapacity(batch.changed.count)
+        for task in batch.changed {
+            changed[task.id] = (task.firstSeen, task.isFinished, task.submitReference + giveUpAfter)
+        }
+        let unchanged = Set(batch.polledUnchanged)
+        for (rowid, task) in zip(rows.rowids, rows.tasks) {
+            if let written = changed[task.id] {
+                // The row now holds its polls; a finished task is not polled again.
+                polls[rowid] =
+                    written.isFinished
+                    ? nil
+                    : PollState(
+                        firstSeen: written.firstSeen, fingerprint: fingerprints[rowid], validUntil: written.validUntil)
+            } else if unchanged.contains(task.id) {
+                var poll =
+                    polls[rowid].flatMap { $0.firstSeen == task.firstSeen ? $0 : nil }
+                    ?? PollState(firstSeen: task.firstSeen, fingerprint: nil, validUntil: 0)
+                poll.fingerprint = fingerprints[rowid] ?? PollState.none
+                poll.validUntil = task.submitReference + giveUpAfter
+                poll.record(at: batch.polledAt)
+                polls[rowid] = poll
+            } else {
+                polls[rowid] = nil
+            }
+        }
+    }
+
+    /// Writes the polls counted in memory to their rows, in rowid order and in transactions of at
+    /// most 1000 rows (the lock is released between them). Returns the number of rows written.
+    @discardableResult
+    public func flushPollBookkeeping() throws -> Int {
+        let pending = try withState { state in
+            state.polls.rowidsWithPendingPolls()
+        }
+        var written = 0
+        var start = 0
+        while start < pending.count {
+            let chunk = pending[start..<min(start + 1_000, pending.count)]
+            try withState { state in
+                try state.db.transaction {
+                    let touch = try state.db.statement(
+                        """
+                        UPDATE tasks SET last_polled = max(coalesce(last_polled, ?1), ?1), poll_count = poll_count + ?2
+                        WHERE seq = ?3 AND first_seen = ?4
+                        """)
+                    for rowid in chunk {
+                        guard let poll = state.polls[rowid], poll.pendingPolls > 0 else { continue }
+                        touch.bind(1, poll.lastPolled).bind(2, Int(poll.pendingPolls)).bind(3, rowid).bind(
+                            4, poll.firstSeen)
+                        try touch.run()
+                    }
+                }
+                for rowid in chunk {
+                    guard state.polls[rowid] != nil else { continue }
+                    written += 1
+                    state.polls[rowid]?.pendingPolls = 0
+                }
+            }
+            start += chunk.count
+        }
+        return written
+    }
+}
