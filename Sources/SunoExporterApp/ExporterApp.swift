@@ -44,7 +44,8 @@ public enum ExporterApp {
             store: store, source: client, settings: configuration.collector, state: state, recorder: recorder,
             publisher: publisher, logger: logger, clock: clock)
         let api = TaskAPI(
-            store: store, collector: collector, apiToken: configuration.apiToken, logger: logger, clock: clock)
+            store: store, collector: collector, apiToken: configuration.apiToken, logger: logger, clock: clock,
+            gatewayKey: configuration.apiKey)
         let landing = LandingPage(
             buildInfo: BuildVersion.info, telemetryPath: configuration.telemetryPath,
             configurationSummary: configuration.summary, store: store, policy: configuration.collector.policy,

@@ -67,7 +67,7 @@ public final class GatewayClient: TaskStatusSource, Sendable {
             do throws(GatewayDecodingError) {
                 let decoded = try GatewayDecoder.readFetchAnswer(answer.body)
                 report(decoded.rejections, endpoint: UpstreamCall.fetchEndpoint)
-                return .value(decoded.items)
+                return .value(withoutKey(decoded.items))
             } catch {
                 return .undecodable(error.description)
             }
@@ -85,7 +85,7 @@ public final class GatewayClient: TaskStatusSource, Sendable {
         return try await call(endpoint: UpstreamCall.fetchOneEndpoint, request: request, metadata: [:]) { answer in
             if answer.isSuccess {
                 do throws(GatewayDecodingError) {
-                    return .value(try GatewayDecoder.decodeTaskItem(answer.body))
+                    return .value(withoutKey([try GatewayDecoder.decodeTaskItem(answer.body)]).first)
                 } catch {
                     return .undecodable(error.description)
                 }
