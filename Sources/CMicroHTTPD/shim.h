@@ -68,34 +68,80 @@ static inline int cmhd_client_is_loopback(struct MHD_Connection *c) {
     return 0;
 }
 
-/// Growable buffer of "key\0value\0" pairs; filled by cmhd_collect_values.
+/// MHD_OPTION_UNESCAPE_CALLBACK that leaves every %XX escape in place (MHD has already turned `+` into a
+/// space in query arguments). MHD hands the access handler the path as a C string, so decoding `%00` there
+/// would cut `/api/v1/tasks/a%00b` to `/api/v1/tasks/a`; Swift decodes the raw text itself and refuses
+/// control characters instead.
+static size_t cmhd_keep_escapes(void *cls, struct MHD_Connection *c, char *s) {
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+/// `cmhd_keep_escapes` as the integer MHD_OptionItem.value carries for two-pointer options.
+static inline intptr_t cmhd_keep_escapes_callback(void) { return (intptr_t)&cmhd_keep_escapes; }
+
+/// MHD_set_connection_option is variadic; this sets the inactivity timeout of one connection.
+/// Must run on the thread that serves the connection (an MHD callback).
+static inline void cmhd_set_connection_timeout(struct MHD_Connection *c, unsigned int seconds) {
+    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, seconds);
+}
+
+/// MHD_OPTION_NOTIFY_CONNECTION: a new connection starts with the (shorter) header timeout carried in
+/// `cls`, so a client that connects and then sends nothing, or a header a byte at a time, is dropped
+/// sooner than an idle keep-alive connection. The access handler restores the normal timeout once the
+/// header is complete.
+static void cmhd_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                                   enum MHD_ConnectionNotificationCode code) {
+    (void)socket_context;
+    unsigned int seconds = (unsigned int)(uintptr_t)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED && seconds > 0) cmhd_set_connection_timeout(c, seconds);
+}
+
+static inline intptr_t cmhd_notify_connection_callback(void) { return (intptr_t)&cmhd_notify_connection; }
+
+/// Growable buffer of length-prefixed pairs; filled by cmhd_collect_values.
 struct cmhd_kv_buffer { char *data; size_t len; size_t cap; int failed; };
 
-static enum MHD_Result cmhd_kv_append(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+static int cmhd_kv_reserve(struct cmhd_kv_buffer *b, size_t more) {
+    if (b->len + more <= b->cap) return 1;
+    size_t cap = b->cap ? b->cap : 256;
+    while (b->len + more > cap) cap *= 2;
+    char *grown = (char *)realloc(b->data, cap);
+    if (grown == NULL) { b->failed = 1; return 0; }
+    b->data = grown;
+    b->cap = cap;
+    return 1;
+}
+
+static enum MHD_Result cmhd_kv_append(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                      const char *value, size_t value_size) {
     (void)kind;
     struct cmhd_kv_buffer *b = (struct cmhd_kv_buffer *)cls;
-    const char *v = value ? value : "";
-    size_t kl = strlen(key) + 1, vl = strlen(v) + 1;
-    if (b->len + kl + vl > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (b->len + kl + vl > cap) cap *= 2;
-        char *grown = (char *)realloc(b->data, cap);
-        if (grown == NULL) { b->failed = 1; return MHD_NO; }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, key, kl);
-    memcpy(b->data + b->len + kl, v, vl);
-    b->len += kl + vl;
+    if (value == NULL) value_size = 0;
+    size_t need = 2 * sizeof(size_t) + key_size + value_size;
+    if (!cmhd_kv_reserve(b, need)) return MHD_NO;
+    memcpy(b->data + b->len, &key_size, sizeof(size_t));
+    memcpy(b->data + b->len + sizeof(size_t), key, key_size);
+    memcpy(b->data + b->len + sizeof(size_t) + key_size, &value_size, sizeof(size_t));
+    if (value_size > 0) memcpy(b->data + b->len + 2 * sizeof(size_t) + key_size, value, value_size);
+    b->len += need;
     return MHD_YES;
 }
 
 /// Copies every header (or query argument) of a request into one malloc'd buffer of
-/// "key\0value\0" pairs, so Swift reads them without a C callback of its own.
-/// The caller frees `*out` with free(). Returns the byte length.
+/// [size_t key length][key bytes][size_t value length][value bytes] records, so Swift reads them
+/// without a C callback of its own, and a NUL inside a value cannot cut it short.
+/// The caller frees `*out` with free(). Returns the byte length, or SIZE_MAX (and no buffer) when memory
+/// ran out: a request must not be handled with some of its headers silently missing.
 static inline size_t cmhd_collect_values(struct MHD_Connection *c, enum MHD_ValueKind kind, char **out) {
     struct cmhd_kv_buffer b = { NULL, 0, 0, 0 };
-    MHD_get_connection_values(c, kind, cmhd_kv_append, &b);
+    MHD_get_connection_values_n(c, kind, cmhd_kv_append, &b);
+    if (b.failed) {
+        free(b.data);
+        *out = NULL;
+        return SIZE_MAX;
+    }
     *out = b.data;
     return b.len;
 }

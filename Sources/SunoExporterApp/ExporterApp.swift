@@ -54,12 +54,13 @@ public enum ExporterApp {
                 baseURL: baseURL, apiKey: configuration.apiKey,
                 requestTimeout: .milliseconds(Int64(configuration.requestTimeout * 1000)),
                 maxConnections: configuration.collector.concurrency, version: BuildVersion.version),
-            logger: logger, onCall: { recorder.record($0) })
+            logger: logger, onCall: { recorder.record($0) }, onRejectedItems: { recorder.recordRejections($0) })
         let collector = Collector(
             store: store, source: client, settings: configuration.collector, state: state, recorder: recorder,
             publisher: publisher, logger: logger, clock: clock)
         let api = TaskAPI(
-            store: store, collector: collector, apiToken: configuration.apiToken, logger: logger, clock: clock)
+            store: store, collector: collector, apiToken: configuration.apiToken, logger: logger, clock: clock,
+            gatewayKey: configuration.apiKey)
         let landing = LandingPage(
             buildInfo: BuildVersion.info, telemetryPath: configuration.telemetryPath,
             configurationSummary: configuration.summary, store: store, policy: configuration.collector.policy,

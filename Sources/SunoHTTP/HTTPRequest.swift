@@ -1,10 +1,11 @@
 /// One complete HTTP request as the handler sees it: the body is fully read.
 public struct HTTPRequest: Sendable {
     public var method: String
-    /// The path without the query string, already percent-decoded by libmicrohttpd (`%2F` arrives as `/`):
-    /// routers must not decode it again.
+    /// The path without the query string, percent-decoded once by the server (`%2F` arrives as `/`):
+    /// routers must not decode it again. It never holds a control character or invalid UTF-8: such
+    /// requests are refused with 400 before a handler sees them.
     public var path: String
-    /// Query arguments in arrival order (MHD decodes them).
+    /// Query arguments in arrival order, decoded like the path (`+` is a space).
     public var query: [(name: String, value: String)]
     /// Header names lower-cased; a repeated header keeps every value, in order.
     public var headers: [(name: String, value: String)]

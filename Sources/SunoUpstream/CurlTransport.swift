@@ -25,8 +25,10 @@ struct HTTPExchange: Sendable {
 /// `curl_easy_perform`, with a handle taken from a small pool: one handle is one keep-alive
 /// connection, so the pool keeps at most `maxConnections` of them between requests.
 final class CurlTransport: Sendable {
-    /// Larger answers are refused ("dataLengthExceedsMaximum"): a 100-task batch is about 160 kB.
-    static let maximumBodyBytes = 64 << 20
+    /// Larger answers (decoded size) are cut off and reported as `too_large`: a 100-task batch is about
+    /// 160 kB, and even with long lyrics in every clip a few MB. 16 MiB leaves room for that and bounds
+    /// what one transfer can hold (a gzip bomb of 1 MiB inflates to 1 GiB).
+    static let maximumBodyBytes = 16 << 20
 
     private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
 
@@ -84,8 +86,8 @@ final class CurlTransport: Sendable {
             return .timeout
         case CURLE_ABORTED_BY_CALLBACK:
             return .cancelled
-        case CURLE_WRITE_ERROR where transfer.isTooLarge:
-            return .transport("dataLengthExceedsMaximum")
+        case CURLE_WRITE_ERROR where transfer.isTooLarge, CURLE_FILESIZE_EXCEEDED:
+            return .tooLarge(limit: bodyLimit)
         default:
             return .transport(CurlCodeName.name(of: code))
         }
@@ -142,8 +144,12 @@ private final class EasyHandle: @unchecked Sendable {
         // The path as built: libcurl would otherwise squash "/." and "/.." segments, so a task id
         // of ".." (ids are opaque, COMETAPI.md §10) would ask for "/suno/" instead.
         ccurl_set_long(raw, CURLOPT_PATH_AS_IS, 1)
-        // Every encoding libcurl can decode is offered (gzip shrinks a batch answer about 10×).
+        // Every encoding libcurl can decode is offered (gzip shrinks a batch answer about 10×). libcurl
+        // inflates as the bytes arrive, in pieces of at most 16 kB handed to curlWriteBody, which stops
+        // the transfer as soon as the decoded size passes the limit: a bomb is never inflated further.
         ccurl_set_string(raw, CURLOPT_ACCEPT_ENCODING, "")
+        // An announced Content-Length above the limit is refused before its first byte.
+        ccurl_set_long(raw, CURLOPT_MAXFILESIZE, transfer.bodyLimit)
         ccurl_set_long(raw, CURLOPT_BUFFERSIZE, 256 * 1_024)
         let context = Unmanaged.passUnretained(transfer).toOpaque()
         ccurl_set_write_callback(raw, curlWriteBody, context)
@@ -176,7 +182,7 @@ private final class CurlTransfer: Sendable {
 
     private let received = Mutex(Received())
     private let cancelled = Atomic(false)
-    private let bodyLimit: Int
+    let bodyLimit: Int
 
     init(bodyLimit: Int) {
         self.bodyLimit = bodyLimit
@@ -187,12 +193,25 @@ private final class CurlTransfer: Sendable {
 
     func cancel() { cancelled.store(true, ordering: .relaxed) }
 
-    /// False when the body would grow past the limit (the transfer then stops).
+    /// Bodies up to this size grow by doubling; a larger one gets the whole limit reserved at once.
+    static let growthStep = 1 << 20
+
+    /// False when the body would grow past the limit (the transfer then stops, and the body is dropped).
+    ///
+    /// Growth is planned so that memory stays near the bytes received: doubling up to 1 MiB, then one
+    /// reservation of the whole limit. Doubling all the way would hold the old and the new buffer at
+    /// once (up to 1.5 times the limit), and each retry would do it again; a reservation is only address
+    /// space until bytes are written to it.
     func appendBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         received.withLock { received in
-            guard received.body.count + bytes.count <= bodyLimit else {
+            let needed = received.body.count + bytes.count
+            guard needed <= bodyLimit else {
                 received.tooLarge = true
+                received.body = []
                 return false
+            }
+            if needed > received.body.capacity, needed > Self.growthStep {
+                received.body.reserveCapacity(bodyLimit)
             }
             received.body.append(contentsOf: bytes)
             return true

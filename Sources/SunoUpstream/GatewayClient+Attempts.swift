@@ -18,6 +18,8 @@ enum AttemptOutcome: Sendable {
     case timeout
     /// A short name of what broke (`CurlCodeName`).
     case transport(String)
+    /// The answer (its decoded size) passed the limit and was cut off.
+    case tooLarge(limit: Int)
     case cancelled
 }
 
@@ -65,6 +67,9 @@ extension GatewayClient {
             case .transport(let name):
                 failure = .transport(name)
                 report(endpoint: endpoint, code: "transport", seconds: seconds)
+            case .tooLarge(let limit):
+                failure = .tooLarge(limit: limit)
+                report(endpoint: endpoint, code: UpstreamCall.tooLargeCode, seconds: seconds)
             case .answer(let answer):
                 logMetadata["upstream.status"] = "\(answer.status)"
                 switch interpret(answer) {
@@ -127,7 +132,8 @@ extension UpstreamError {
         switch self {
         case .http(let status, _): RetryPolicy.isRetryable(status: status)
         case .timeout, .transport: true
-        case .decoding, .cancelled: false
+        // The same request would most likely get the same answer again: a bomb is not fetched four times.
+        case .tooLarge, .decoding, .cancelled: false
         }
     }
 }

@@ -15,6 +15,9 @@ public final class GatewayClient: TaskStatusSource, Sendable {
     let policy: RetryPolicy
     let logger: Logger
     let onCall: @Sendable (UpstreamCall) -> Void
+    /// Told about task items (or fields) of 2xx answers that were set aside; the rest was used.
+    let onRejectedItems: @Sendable ([ItemRejection]) -> Void
+    let rejectionLog = ItemRejectionLog()
     let sleep: Sleep
     /// Keep-alive connections for the client's life, at most `maxConnections` of them.
     let transport: CurlTransport
@@ -22,25 +25,29 @@ public final class GatewayClient: TaskStatusSource, Sendable {
     /// - Parameters:
     ///   - onCall: told about every attempt, synchronously, on the calling task.
     ///   - sleep: the wait between attempts; tests inject one that records instead of sleeping.
+    ///   - onRejectedItems: told about task items of usable answers that were set aside (and logged once).
     public convenience init(
         configuration: GatewayClientConfiguration, logger: Logger,
         onCall: @escaping @Sendable (UpstreamCall) -> Void = { _ in },
-        sleep: @escaping Sleep = { duration in try await Task.sleep(for: duration) }
+        sleep: @escaping Sleep = { duration in try await Task.sleep(for: duration) },
+        onRejectedItems: @escaping @Sendable ([ItemRejection]) -> Void = { _ in }
     ) {
         self.init(
             configuration: configuration, logger: logger, onCall: onCall, sleep: sleep,
-            maximumBodyBytes: CurlTransport.maximumBodyBytes)
+            maximumBodyBytes: CurlTransport.maximumBodyBytes, onRejectedItems: onRejectedItems)
     }
 
     /// - Parameter maximumBodyBytes: answers larger than this are refused; tests lower it.
     init(
         configuration: GatewayClientConfiguration, logger: Logger, onCall: @escaping @Sendable (UpstreamCall) -> Void,
-        sleep: @escaping Sleep, maximumBodyBytes: Int
+        sleep: @escaping Sleep, maximumBodyBytes: Int,
+        onRejectedItems: @escaping @Sendable ([ItemRejection]) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.policy = configuration.retryPolicy
         self.logger = logger
         self.onCall = onCall
+        self.onRejectedItems = onRejectedItems
         self.sleep = sleep
         transport = CurlTransport(maxConnections: configuration.maxConnections, maximumBodyBytes: maximumBodyBytes)
     }
@@ -58,7 +65,9 @@ public final class GatewayClient: TaskStatusSource, Sendable {
         ) { answer in
             guard answer.isSuccess else { return .failed }
             do throws(GatewayDecodingError) {
-                return .value(try GatewayDecoder.decodeFetchAnswer(answer.body))
+                let decoded = try GatewayDecoder.readFetchAnswer(answer.body)
+                report(decoded.rejections, endpoint: UpstreamCall.fetchEndpoint)
+                return .value(withoutKey(decoded.items))
             } catch {
                 return .undecodable(error.description)
             }
@@ -76,7 +85,7 @@ public final class GatewayClient: TaskStatusSource, Sendable {
         return try await call(endpoint: UpstreamCall.fetchOneEndpoint, request: request, metadata: [:]) { answer in
             if answer.isSuccess {
                 do throws(GatewayDecodingError) {
-                    return .value(try GatewayDecoder.decodeTaskItem(answer.body))
+                    return .value(withoutKey([try GatewayDecoder.decodeTaskItem(answer.body)]).first)
                 } catch {
                     return .undecodable(error.description)
                 }

@@ -10,6 +10,8 @@ public enum UpstreamError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The gateway could not be reached or the connection broke; a short name (`CurlCodeName`)
     /// ("cannotConnectToHost", "networkConnectionLost", …).
     case transport(String)
+    /// The answer, once decoded (gzip), was larger than the client accepts: it was cut off, not read.
+    case tooLarge(limit: Int)
     /// A 2xx answer that is not a valid task answer (HTML, truncated JSON, wrong shape).
     case decoding(String)
     /// The calling task was cancelled (graceful shutdown); nothing more was tried.
@@ -21,6 +23,7 @@ public enum UpstreamError: Error, Sendable, Equatable, CustomStringConvertible {
         case .http(let status, nil): "gateway answered HTTP \(status)"
         case .timeout: "gateway request timed out"
         case .transport(let code): "gateway unreachable (\(code))"
+        case .tooLarge(let limit): "gateway answer larger than \(limit) bytes (decoded), cut off"
         case .decoding(let reason): "gateway answer not understood: \(reason)"
         case .cancelled: "gateway request cancelled"
         }

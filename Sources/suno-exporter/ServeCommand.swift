@@ -22,8 +22,10 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var apiTokenFile: String?
 
-    @Option(name: .customLong("web.max-connections"), help: "Concurrent HTTP connections accepted.")
-    var maxConnections = 256
+    @Option(
+        name: .customLong("web.max-connections"),
+        help: "Concurrent HTTP connections accepted; one client address gets at most half of them.")
+    var maxConnections = 4096
 
     @Option(name: .customLong("web.connection-timeout"), help: "Idle HTTP connections are closed after this duration.")
     var connectionTimeout = "30s"

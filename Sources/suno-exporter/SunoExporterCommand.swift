@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SunoExporterApp
 
 /// The `suno-exporter` command line: parsing and wiring only; everything else lives in SunoExporterApp.
 @main
@@ -13,6 +14,7 @@ struct SunoExporterCommand: AsyncParsableCommand {
 
     /// Bad flags exit non-zero with one clear line instead of a usage dump.
     static func main() async {
+        CrashReports.withoutRegisterDumps()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

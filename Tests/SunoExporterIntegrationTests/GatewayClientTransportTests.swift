@@ -94,13 +94,13 @@ import Testing
         let atTheLimit = await gatewayOutcome { try await client.fetch(ids: ["a"], action: .music) }
         #expect(atTheLimit == .success([]), "an answer of exactly the limit is read")
         let overTheLimit = await gatewayOutcome { try await client.fetch(ids: ["a"], action: .music) }
-        #expect(overTheLimit.upstreamFailure == .transport("dataLengthExceedsMaximum"))
+        #expect(overTheLimit.upstreamFailure == .tooLarge(limit: limit))
         let largeError = await gatewayOutcome { try await client.fetch(ids: ["a"], action: .music) }
-        #expect(largeError.upstreamFailure == .transport("dataLengthExceedsMaximum"))
+        #expect(largeError.upstreamFailure == .tooLarge(limit: limit))
         // The handle whose transfer was stopped serves the next request.
         let next = try await client.fetch(ids: ["task-1"], action: .music)
         #expect(next.map(\.taskID) == ["task-1"])
-        #expect(probe.codes == ["200", "transport", "transport", "200"])
+        #expect(probe.codes == ["200", "too_large", "too_large", "200"])
     }
 
     @Test func theLimitHoldsForTheDecodedSizeOfAGzipAnswer() async throws {
@@ -118,7 +118,7 @@ import Testing
         let result = await gatewayOutcome {
             try await Self.client(probe, gateway.baseURL, maximumBodyBytes: limit).fetch(ids: ["a"], action: .music)
         }
-        #expect(result.upstreamFailure == .transport("dataLengthExceedsMaximum"))
+        #expect(result.upstreamFailure == .tooLarge(limit: limit))
     }
 
     // MARK: Headers

@@ -1,6 +1,7 @@
 import SunoExporterCore
 import SunoHTTP
 import SunoStore
+import SunoUpstream
 
 extension TaskAPI {
     /// `POST /api/v1/tasks`: validates the whole body, then registers every id in one transaction.
@@ -74,7 +75,8 @@ extension TaskAPI {
         guard !request.body.isEmpty else { throw .badRequest("request body is empty; want a task item") }
         let observation: TaskObservation
         do {
-            observation = try GatewayDecoder.decodeTaskItem(request.body)
+            let decoded = try GatewayDecoder.decodeTaskItem(request.body)
+            observation = gatewayKey?.redacting(decoded) ?? decoded
         } catch {
             // Not JSON at all is 400; JSON that is not a task item is 422 (as for registrations).
             if (try? JSONValue.parse(request.body)) == nil {

@@ -3,6 +3,7 @@ import Logging
 import SunoExporterCore
 import SunoHTTP
 import SunoStore
+import SunoUpstream
 
 /// The watch-list HTTP API of DESIGN.md §4 (`/api/v1/...`).
 ///
@@ -19,19 +20,24 @@ public struct TaskAPI: Sendable {
     let authorization: WriteAuthorization
     let logger: Logger
     let clock: @Sendable () -> Double
+    /// Redacted from hook bodies before they are kept, as from polled answers.
+    let gatewayKey: APIKey?
 
-    /// - Parameter apiToken: the bearer token writes need (`--web.api-token-file`); nil accepts writes
-    ///   from loopback clients only.
+    /// - Parameters:
+    ///   - apiToken: the bearer token writes need (`--web.api-token-file`); nil accepts writes from
+    ///     loopback clients only.
+    ///   - gatewayKey: the gateway key, which a hook's texts must not carry into the store.
     public init(
         store: TaskStore, collector: Collector, apiToken: String? = nil,
         logger: Logger = Logger(label: "suno-exporter.api", factory: { _ in SwiftLogNoOpLogHandler() }),
-        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, gatewayKey: APIKey? = nil
     ) {
         self.store = store
         self.collector = collector
         self.authorization = WriteAuthorization(token: apiToken)
         self.logger = logger
         self.clock = clock
+        self.gatewayKey = gatewayKey
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {

@@ -7,9 +7,17 @@ import SunoHTTP
 ///   The notify-hook receiver also takes the token as `?token=` because the gateway only lets a
 ///   submit name a URL, not headers.
 /// - Without a token: writes are accepted from loopback clients only (403 otherwise). A loopback
-///   request sent by a browser on behalf of another site (an `Origin` header whose host is not a
-///   loopback name) is refused too, so a web page cannot register or forget tasks through a
-///   browser running on the exporter's host.
+///   request sent by a browser on behalf of another site (an `Origin` header whose host is not
+///   `localhost`, a 127.0.0.0/8 literal or `[::1]`) is refused too, so a web page cannot register or
+///   forget tasks through a browser running on the exporter's host. The host is parsed, not
+///   prefix-matched: `http://127.0.0.1.nip.io` is a public name that merely starts like a loopback one.
+///
+///   Browsers send `Origin` with every POST and DELETE, so that check is what keeps pages out. The body
+///   types a page can post without a CORS preflight are `text/plain`, `multipart/form-data` and
+///   `application/x-www-form-urlencoded`; the first two are refused here (415) as a second line for
+///   browsers or contexts that omit `Origin`. `text/plain` is the one an HTML form can fill with a body
+///   that parses as JSON; a urlencoded form escapes `{` and `"`, so it never does, and refusing it would
+///   break `curl -d`, which sends that type. A JSON content type is therefore not required.
 ///
 /// Reads are always open.
 struct WriteAuthorization: Sendable {
@@ -33,6 +41,12 @@ struct WriteAuthorization: Sendable {
             }
             if let origin = request.header("origin"), !Self.isLoopbackOrigin(origin) {
                 throw APIError(status: 403, message: "cross-origin browser writes are refused")
+            }
+            if let type = request.header("content-type"), Self.isFormOnlyType(type) {
+                throw APIError(
+                    status: 415,
+                    message: "without --web.api-token-file, text/plain and multipart/form-data bodies are refused "
+                        + "(a web page can send them); send application/json")
             }
             return
         }
@@ -80,19 +94,62 @@ struct WriteAuthorization: Sendable {
         return difference == 0
     }
 
-    /// True for origins whose host is localhost, 127.0.0.0/8 or [::1]; `null` (sandboxed and file: pages) is not.
+    /// True for an origin `http(s)://HOST[:PORT]` whose HOST is `localhost`, a dotted-quad literal in
+    /// 127.0.0.0/8 or `[::1]` (the serialisations browsers send). Anything else is false: `null`
+    /// (sandboxed and file: pages), other schemes, user info, paths, and names that only start like a
+    /// loopback address (`127.evil.com`, `127.0.0.1.nip.io`).
     static func isLoopbackOrigin(_ origin: String) -> Bool {
-        if origin == "null" { return false }
-        guard let schemeEnd = origin.range(of: "://") else { return false }
-        var host = origin[schemeEnd.upperBound...]
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return false }
-            return host[host.index(after: host.startIndex)..<close] == "::1"
+        let lowered = origin.lowercased()
+        let rest: Substring
+        if lowered.hasPrefix("http://") {
+            rest = lowered.dropFirst(7)
+        } else if lowered.hasPrefix("https://") {
+            rest = lowered.dropFirst(8)
+        } else {
+            return false
         }
-        if let colon = host.firstIndex(of: ":") { host = host[..<colon] }
-        if let slash = host.firstIndex(of: "/") { host = host[..<slash] }
-        let lowered = host.lowercased()
-        return lowered == "localhost" || lowered.hasSuffix(".localhost") || lowered.hasPrefix("127.")
+        var host = rest
+        var port: Substring?
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { return false }
+            host = rest[...close]
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.first == ":" else { return false }
+                port = after.dropFirst()
+            }
+        } else if let colon = rest.firstIndex(of: ":") {
+            host = rest[..<colon]
+            port = rest[rest.index(after: colon)...]
+        }
+        if let port, !isPort(port) { return false }
+        return host == "localhost" || host == "[::1]" || isLoopbackIPv4(host)
+    }
+
+    /// 1 to 5 decimal digits naming a port in 1...65535.
+    private static func isPort(_ text: Substring) -> Bool {
+        guard (1...5).contains(text.count), text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(text)
+        else { return false }
+        return (1...65535).contains(value)
+    }
+
+    /// Four dot-separated decimal parts of 0...255 without leading zeros, the first 127.
+    private static func isLoopbackIPv4(_ host: Substring) -> Bool {
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts.first == "127" else { return false }
+        return parts.allSatisfy { part in
+            guard (1...3).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }),
+                part.count == 1 || part.first != "0", let value = Int(part)
+            else { return false }
+            return value <= 255
+        }
+    }
+
+    /// `text/plain` or `multipart/form-data`, parameters and case ignored.
+    static func isFormOnlyType(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { Substring($0).trimmedSpaces() }
+        let lowered = mediaType?.lowercased() ?? ""
+        return lowered == "text/plain" || lowered == "multipart/form-data"
     }
 }
 

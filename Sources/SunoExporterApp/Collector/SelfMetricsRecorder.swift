@@ -25,6 +25,13 @@ public final class SelfMetricsRecorder: Sendable {
         }
     }
 
+    /// Task items (or fields) of gateway answers that were set aside (the rest of each answer was used).
+    public func recordRejections(_ rejections: [ItemRejection]) {
+        state.withLock { metrics in
+            for rejection in rejections { metrics.itemsRejected[rejection.reason.rawValue, default: 0] += 1 }
+        }
+    }
+
     /// The end of a cycle: `reachedGateway` says whether every batch got a valid answer.
     public func recordCycle(seconds: Double, reachedGateway: Bool, fullySuccessful: Bool, endedAt: Double) {
         state.withLock { metrics in

@@ -28,7 +28,7 @@ public struct ServeConfiguration: Sendable {
         listen: ListenAddress = ListenAddress(host: "", port: 9877), telemetryPath: String = "/metrics",
         apiToken: String? = nil, baseURL: String = "https://api.cometapi.com", apiKey: APIKey? = nil,
         storagePath: String = "./suno-exporter.db", requestTimeout: Double = 10,
-        collector: CollectorSettings = CollectorSettings(), demo: Bool = false, webMaxConnections: Int = 256,
+        collector: CollectorSettings = CollectorSettings(), demo: Bool = false, webMaxConnections: Int = 4096,
         webConnectionTimeout: Int = 30, proxy: ProxySettings? = nil, quota: QuotaSettings? = nil
     ) {
         self.listen = listen

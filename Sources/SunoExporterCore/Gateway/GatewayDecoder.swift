@@ -10,21 +10,29 @@ public enum GatewayDecoder {
 
     /// Decodes a `POST /suno/fetch` 2xx body: `data` may be an array, `null`, `[]`, absent, or one item object.
     /// Items come back in gateway order; duplicates by task id are collapsed (last wins, at the position of
-    /// the first). Items without a string task id are dropped. Throws when the envelope reports an error
-    /// (`code` other than "success", or an OpenAI `error`), or when the body is not valid JSON.
+    /// the first). Items that cannot be used are left out (see `readFetchAnswer(_:)` for what was left out
+    /// and why). Throws when the envelope reports an error (`code` other than "success", or an OpenAI
+    /// `error`), or when the body is not valid JSON.
     public static func decodeFetchAnswer(_ body: [UInt8]) throws(GatewayDecodingError) -> [TaskObservation] {
+        try readFetchAnswer(body).items
+    }
+
+    /// `decodeFetchAnswer(_:)` with the items (or fields) that were set aside: one bad item costs only
+    /// itself, never the rest of its batch.
+    public static func readFetchAnswer(_ body: [UInt8]) throws(GatewayDecodingError) -> FetchAnswer {
         let envelope = try JSONScanner.scan(body) { (scanner) throws(GatewayDecodingError) in
             try GatewayEnvelope.read(&scanner, data: .decodeItems)
         }
         try envelope.checkSucceeded()
-        return envelope.items
+        return FetchAnswer(items: envelope.items, rejections: envelope.rejections)
     }
 
     /// Decodes one task item (the `data` of `GET /suno/fetch/{id}`, or a notify-hook body that is a bare item
     /// or wrapped in the task envelope).
     ///
     /// A top-level object with a `task_id` member, or without a `code` member, is taken as a bare item;
-    /// otherwise it is an envelope whose `data` must be the item.
+    /// otherwise it is an envelope whose `data` must be the item. An item set aside (a member of the wrong
+    /// type, no task id) throws with the reason; a dropped time only leaves that time unset.
     public static func decodeTaskItem(_ body: [UInt8]) throws(GatewayDecodingError) -> TaskObservation {
         try JSONScanner.scan(body) { (scanner) throws(GatewayDecodingError) -> TaskObservation in
             try scanner.expectTopLevelObject()
@@ -35,17 +43,22 @@ public enum GatewayDecoder {
                     let shape = envelope.dataKind.map(\.article) ?? "absent"
                     throw GatewayDecodingError("task answer has no task item: data is \(shape)")
                 }
-                guard let item = envelope.items.first else {
-                    throw GatewayDecodingError("task item has no string task_id")
-                }
+                guard let item = envelope.items.first else { throw unusableItem(envelope.rejections) }
                 return item
             }
-            guard let item = try TaskItemReader.read(&scanner) else {
-                throw GatewayDecodingError("task item has no string task_id")
+            var rejections: [ItemRejection] = []
+            guard let item = try TaskItemReader.read(&scanner, rejections: &rejections) else {
+                throw unusableItem(rejections)
             }
             try scanner.finish()
             return item
         }
+    }
+
+    /// The error of a single item that was set aside.
+    private static func unusableItem(_ rejections: [ItemRejection]) -> GatewayDecodingError {
+        GatewayDecodingError(
+            rejections.first { !$0.keptItem }?.detail ?? "task item has no string task_id")
     }
 
     /// The human message of an error body in either envelope (task `{code,message}` or OpenAI

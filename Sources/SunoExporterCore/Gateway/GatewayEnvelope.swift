@@ -10,6 +10,8 @@ struct GatewayEnvelope {
     var dataKind: JSONScanner.ValueKind?
     /// The task items of `data`, unique by task id, when they were decoded.
     var items: [TaskObservation] = []
+    /// Items of `data` (or fields of them) set aside, in order.
+    var rejections: [ItemRejection] = []
     /// Why `data` is unusable (a number, a string…). Kept rather than thrown so that an error code in the
     /// same answer, which explains the odd `data`, is what the caller reports.
     var dataError: GatewayDecodingError?
@@ -70,6 +72,7 @@ struct GatewayEnvelope {
         let kind = try scanner.peekKind()
         dataKind = kind
         items = []
+        rejections = []
         dataError = nil
         guard handling == .decodeItems else { return try scanner.skipValue() }
         switch kind {
@@ -79,17 +82,22 @@ struct GatewayEnvelope {
             while try scanner.nextElement(&elements) {
                 switch try scanner.peekKind() {
                 case .object:
-                    if let item = try TaskItemReader.read(&scanner) { list.insert(item) }
+                    if let item = try TaskItemReader.read(&scanner, rejections: &rejections) { list.insert(item) }
                 case .null:
                     // A nil entry in the gateway's slice marshals as null: nothing to track.
                     try scanner.readNull()
                 case let element:
-                    throw scanner.failure("a data element is \(element.article), expected a task item object")
+                    // Skipped, not fatal: the other elements are still good task items.
+                    try scanner.skipValue()
+                    rejections.append(
+                        ItemRejection(
+                            reason: .notAnObject, taskID: "",
+                            detail: "a data element is \(element.article), expected a task item object"))
                 }
             }
             items = list.items
         case .object:
-            if let item = try TaskItemReader.read(&scanner) { items = [item] }
+            if let item = try TaskItemReader.read(&scanner, rejections: &rejections) { items = [item] }
         case .null:
             try scanner.readNull()
         case .string, .number, .bool:

@@ -225,6 +225,14 @@ public enum MetricsCatalogue {
                 help: "Task ids asked for that the gateway did not return.", type: .counter,
                 series: [Series([], metrics.idsMissing)]),
             MetricFamily(
+                name: "suno_upstream_items_rejected_total",
+                help:
+                    "Task items of gateway answers set aside by reason (wrong_type, not_an_object, no_task_id; the rest of the answer is used), or kept without an unusable time (unusable_time).",
+                type: .counter,
+                series: ItemRejection.Reason.allCases.map { reason in
+                    Series([Label("reason", reason.rawValue)], metrics.itemsRejected[reason.rawValue] ?? 0)
+                }),
+            MetricFamily(
                 name: "suno_collector_cycle_duration_seconds",
                 help: "Duration of one collector cycle (all batches) in seconds.", type: .histogram, unit: "seconds",
                 series: [Series(labels: [], value: .histogram(metrics.cycleDurations))]),

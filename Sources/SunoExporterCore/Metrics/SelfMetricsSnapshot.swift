@@ -7,6 +7,8 @@ public struct SelfMetricsSnapshot: Sendable, Equatable {
     public var requestDurations: [String: Histogram]
     public var idsRequested: Double
     public var idsMissing: Double
+    /// Task items (or fields) of gateway answers set aside, by `ItemRejection.Reason` raw value.
+    public var itemsRejected: [String: Double]
     public var lastSuccess: Double?
     public var cycleDurations: Histogram
 
@@ -25,6 +27,7 @@ public struct SelfMetricsSnapshot: Sendable, Equatable {
         requestDurations = [:]
         idsRequested = 0
         idsMissing = 0
+        itemsRejected = [:]
         lastSuccess = nil
         cycleDurations = Histogram(upperBounds: Histogram.cycleBuckets)
     }

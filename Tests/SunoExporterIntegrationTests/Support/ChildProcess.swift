@@ -71,7 +71,8 @@ struct ProcessRun: Sendable {
 /// Runs `executable` to completion and waits for it without blocking a thread; it is terminated after
 /// `timeout` seconds. Output goes through temporary files, so a chatty child can never block on a full pipe.
 func runProcess(
-    _ executable: String, _ arguments: [String], stdin: String? = nil, timeout: Double = 60
+    _ executable: String, _ arguments: [String], stdin: String? = nil, timeout: Double = 60,
+    environment: [String: String]? = nil
 ) async throws -> ProcessRun {
     let scratch = try ScratchDirectory()
     defer { scratch.remove() }
@@ -89,6 +90,7 @@ func runProcess(
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let environment { process.environment = environment }
     process.standardOutput = out
     process.standardError = err
     let input = Pipe()
