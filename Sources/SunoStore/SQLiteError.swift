@@ -39,12 +39,24 @@ public enum StorageFailure: String, Sendable, Equatable {
         switch self {
         case .locked: "locked by another process"
         case .full: "disk full"
-        case .ioError: "I/O error"
+        case .ioError: "I/O error: disk full or failing"
         case .readOnly: "read-only"
         case .cannotOpen: "cannot open the file"
         case .corrupt: "damaged file"
         case .notADatabase: "not an SQLite database"
         case .other: "SQLite error"
+        }
+    }
+
+    /// Failures that are one problem to a user (a full disk answers FULL or an I/O error, depending
+    /// on where a write stopped): a change within a group is not worth another log line.
+    public var group: Int {
+        switch self {
+        case .locked: 0
+        case .full, .ioError: 1
+        case .readOnly, .cannotOpen: 2
+        case .corrupt, .notADatabase: 3
+        case .other: 4
         }
     }
 

@@ -1,28 +1,25 @@
-import Foundation
-
-/// Checks made once when the store opens, so a damaged file is reported at start-up with what to
-/// do, rather than as failing batches later.
+/// Checks made once when the store opens, so a damaged file, a file the exporter may not write
+/// or a full disk is reported at start-up with what to do, rather than as failing batches later.
+/// (SQLite itself refuses a file shorter than its header says, at the first statement.)
 enum StoreCheck {
     static let tables = ["tasks", "task_history", "aggregates", "finish_minutes", "models", "store_probe"]
 
-    static func verify(_ db: SQLiteConnection, path: String) throws {
+    /// `writing`: also a write that needs room, so a read-only file (which SQLite opens read-only
+    /// without a word) or a full disk fails here (the server; the `tasks` CLI may list a read-only copy).
+    static func verify(_ db: SQLiteConnection, writing: Bool) throws {
         // The first rows of every table: a damaged schema or root page fails here.
         for table in tables {
             try db.statement("SELECT * FROM \(table) LIMIT 1").forEachRow { _ in }
         }
-        // A file cut short: its header counts more pages than it holds. (Only without a WAL, whose
-        // frames may hold pages the file itself does not have yet.)
-        var pages: Int64 = 0
-        var pageSize: Int64 = 0
-        try db.statement("PRAGMA page_count").forEachRow { pages = $0.int(0) }
-        try db.statement("PRAGMA page_size").forEachRow { pageSize = $0.int(0) }
-        let bytes = fileSize(path)
-        if fileSize(path + "-wal") == 0, bytes < pages * pageSize {
-            throw StoreOpenError(path: path, problem: .truncated(bytes: bytes, expected: pages * pageSize))
-        }
+        if writing { try probe(db) }
     }
 
-    static func fileSize(_ path: String) -> Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    /// Inserts and deletes a blob of `bytes` in one committed transaction: it needs that much room
+    /// in the file and on the disk, and changes nothing.
+    static func probe(_ db: SQLiteConnection, bytes: Int = 16 * 1_024) throws {
+        try db.transaction {
+            try db.statement("INSERT INTO store_probe (data) VALUES (zeroblob(?1))").bind(1, bytes).run()
+            try db.statement("DELETE FROM store_probe").run()
+        }
     }
 }

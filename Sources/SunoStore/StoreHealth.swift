@@ -6,8 +6,9 @@ import Synchronization
 /// writes (and snapshot reads) work right now.
 ///
 /// A failing write (disk full, file locked, read-only, damaged) marks the store failing until a
-/// write succeeds again; a failing snapshot read likewise until one succeeds. Each change is
-/// logged once (failing, a different failure, recovered), never once per batch.
+/// probe write finds room again (`TaskStore.probeWrite`); a failing read of the watch list or of
+/// snapshot inputs marks it failing until such a read succeeds. Each change is logged once (failing, a different problem, recovered),
+/// never once per batch.
 public final class StoreHealth: Sendable {
     private let state = Mutex(State())
     private let logger: Logger
@@ -20,16 +21,25 @@ public final class StoreHealth: Sendable {
 
     /// Operations that fail and recover together.
     enum Kind {
-        case write, snapshot, read
+        /// Every write.
+        case write
+        /// The collector's and the snapshot's reads: what the metrics are made of.
+        case metricsRead
+        /// The API's reads.
+        case read
 
         init(_ operation: StoreOperation) {
-            self = operation.isWrite ? .write : operation == .snapshot ? .snapshot : .read
+            if operation.isWrite {
+                self = .write
+            } else {
+                self = operation == .read ? .read : .metricsRead
+            }
         }
 
         var noun: String {
             switch self {
             case .write: "store writes"
-            case .snapshot: "store snapshot reads"
+            case .metricsRead: "store reads for metrics"
             case .read: "store reads"
             }
         }
@@ -55,8 +65,9 @@ public final class StoreHealth: Sendable {
             if let write = state.failing[.write] {
                 return "store writes failing (\(write.failure.summary), last in \(write.operation.rawValue))"
             }
-            if let snapshot = state.failing[.snapshot] {
-                return "store reads failing (\(snapshot.failure.summary)); serving the last good snapshot"
+            if let read = state.failing[.metricsRead] {
+                return "store reads failing (\(read.failure.summary), last in \(read.operation.rawValue)); "
+                    + "serving the last good snapshot"
             }
             return nil
         }
@@ -79,6 +90,9 @@ public final class StoreHealth: Sendable {
 
     func succeeded(_ operation: StoreOperation) {
         let kind = Kind(operation)
+        // Failing writes end with a probe that found room (`TaskStore.probeWrite`), not with a
+        // small write that happened to fit.
+        if kind == .write, operation != .probe { return }
         let recovered = state.withLock { state in state.failing.removeValue(forKey: kind) }
         if let recovered {
             logger.notice(
@@ -92,11 +106,11 @@ public final class StoreHealth: Sendable {
         let failure = StorageFailure(error)
         let changed = state.withLock { state -> Bool in
             state.errors[operation, default: 0] += 1
-            let changed = state.failing[kind]?.failure != failure
+            let changed = state.failing[kind]?.failure.group != failure.group
             state.failing[kind] = Failure(operation: operation, failure: failure)
             return changed
         }
-        // Once per change: the first failure of a run, or a different kind of failure.
+        // Once per change: the first failure of a run, or a different problem.
         guard changed else { return }
         logger.error(
             "\(kind.noun) failing",

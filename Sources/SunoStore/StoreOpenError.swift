@@ -11,8 +11,6 @@ public struct StoreOpenError: Error, CustomStringConvertible, Sendable {
         case newerSchema(found: Int, supported: Int)
         /// `tasks` (which never upgrades) met a file of an older exporter.
         case olderSchema(found: Int, supported: Int)
-        /// The file is shorter than its header says.
-        case truncated(bytes: Int64, expected: Int64)
     }
 
     public init(path: String, problem: Problem, detail: String = "") {
@@ -54,8 +52,8 @@ public struct StoreOpenError: Error, CustomStringConvertible, Sendable {
             return "cannot open store \(path) for writing\(why): the file or its directory is read-only or missing "
                 + "for this user; give the exporter write access to the file and its directory (SQLite creates "
                 + "\(path)-wal and \(path)-shm beside it), \(elsewhere)"
-        case .failure(.corrupt), .truncated:
-            return "store \(path) is damaged\(why)\(truncation); restore it from a backup, or move it away to start "
+        case .failure(.corrupt):
+            return "store \(path) is damaged\(why); restore it from a backup, or move it away to start "
                 + "an empty store (counters restart from zero)"
         case .failure(.notADatabase):
             return "\(path) is not an SQLite database (or its header is damaged)\(why); point --storage.path at "
@@ -69,10 +67,5 @@ public struct StoreOpenError: Error, CustomStringConvertible, Sendable {
         case .failure(.other):
             return "cannot open store \(path)\(why); check the file, \(elsewhere)"
         }
-    }
-
-    private var truncation: String {
-        guard case .truncated(let bytes, let expected) = problem else { return "" }
-        return " (truncated: \(bytes) bytes of \(expected))"
     }
 }

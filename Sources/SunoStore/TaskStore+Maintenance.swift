@@ -31,23 +31,18 @@ extension TaskStore {
         try await onWriterThread { try self.prune(finishedBefore: cutoff, rollupBefore: rollupCutoff) }
     }
 
-    /// A write that needs free room in the file and on the disk, changing nothing: the collector
-    /// tries it while writes are failing and the cycle wrote nothing, so the store notices by
-    /// itself when space (or write access) is back. A blob a few pages long is inserted and
-    /// deleted in one committed transaction.
+    /// A write that needs a megabyte of room in the file and on the disk, and changes nothing: while
+    /// writes are failing the collector tries it at the end of every cycle, and only its success
+    /// says they work again (a smaller write may fit in what is left of a full disk, and then
+    /// the next batch would fail again).
     public func probeWrite() throws {
-        try write(.probe) { db in
-            try db.transaction {
-                try db.statement("INSERT INTO store_probe (data) VALUES (zeroblob(?1))").bind(1, Self.probeBytes).run()
-                try db.statement("DELETE FROM store_probe").run()
-            }
-        }
+        try write(.probe) { db in try StoreCheck.probe(db, bytes: Self.recoveryProbeBytes) }
     }
+
+    static let recoveryProbeBytes = 1 << 20
 
     /// `probeWrite` on the writer's thread.
     public func probeWriteInBackground() async throws {
         try await onWriterThread { try self.probeWrite() }
     }
-
-    static let probeBytes = 16 * 1_024
 }

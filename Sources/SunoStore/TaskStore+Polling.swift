@@ -21,19 +21,17 @@ extension TaskStore {
     /// pages through the watch list with it, so a cycle holds one page of ids, not the whole list;
     /// and since neighbours in `seq` share pages, a batch's writes touch few pages.
     public func activeTaskPage(after cursor: ActiveTaskKey?, limit: Int) throws -> [ActiveTaskKey] {
-        try health.track(.poll) {
-            try readers.read { db in
-                if cursor == nil, polls.withLock({ $0.isEmpty }) {
-                    // The first cycle will remember every watched task: size the table once, rather
-                    // than growing it (and holding the old and new storage at once) while the cycle runs.
-                    var active = 0
-                    try db.statement("SELECT COUNT(*) FROM tasks WHERE outcome IS NULL").forEachRow {
-                        active = Int($0.int(0))
-                    }
-                    polls.withLock { $0.reserveCapacity(active) }
+        try read(.watchList) { db in
+            if cursor == nil, polls.withLock({ $0.isEmpty }) {
+                // The first cycle will remember every watched task: size the table once, rather
+                // than growing it (and holding the old and new storage at once) while the cycle runs.
+                var active = 0
+                try db.statement("SELECT COUNT(*) FROM tasks WHERE outcome IS NULL").forEachRow {
+                    active = Int($0.int(0))
                 }
-                return try Self.activeKeys(after: cursor, limit: limit, db)
+                polls.withLock { $0.reserveCapacity(active) }
             }
+            return try Self.activeKeys(after: cursor, limit: limit, db)
         }
     }
 

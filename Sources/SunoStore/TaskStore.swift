@@ -51,11 +51,12 @@ public final class TaskStore: Sendable {
             try db.execute("PRAGMA foreign_keys = ON")
             // A WAL file left larger than this (after a migration or a burst) is cut back at checkpoints.
             try db.execute("PRAGMA journal_size_limit = \(Self.walSizeLimit)")
-            if try Migrations.migrate(db, upgrading: upgrading) {
+            let upgraded = try Migrations.migrate(db, upgrading: upgrading)
+            try StoreCheck.verify(db, writing: upgrading)
+            if upgraded {
                 // An upgrade may rewrite whole tables: hand their copy in the WAL back to the disk now.
                 try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             }
-            try StoreCheck.verify(db, path: path)
             writer = WriterConnection(db)
         } catch {
             throw StoreOpenError(path: path, error: error)
@@ -75,9 +76,21 @@ public final class TaskStore: Sendable {
         try writer.sync(body)
     }
 
-    /// A write as `operation`, on the caller's thread, recorded in `health`.
+    /// A write as `operation`, on the caller's thread, recorded in `health`: a failure, or a
+    /// success when rows did change (a transaction that wrote nothing proves nothing about room).
     func write<T>(_ operation: StoreOperation, _ body: (SQLiteConnection) throws -> T) throws -> T {
-        try health.track(operation) { try writer.sync(body) }
+        try writer.sync { db in
+            let before = db.totalChanges
+            let result: T
+            do {
+                result = try body(db)
+            } catch {
+                health.failed(operation, error)
+                throw error
+            }
+            if db.totalChanges != before { health.succeeded(operation) }
+            return result
+        }
     }
 
     /// A read as `operation` on a reader connection, recorded in `health`.

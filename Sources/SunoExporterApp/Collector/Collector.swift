@@ -157,9 +157,9 @@ public final class Collector: Sendable {
         }
         await pruneIfDue(now: ended)
         await flushPollsIfDue(now: ended)
-        if report.storeFailures == 0, store.health.writesFailing {
-            // Writes failed earlier and this cycle tried none: try one, so the store notices by
-            // itself when space is back (the probe's outcome is in the store's health).
+        if store.health.writesFailing {
+            // The store notices by itself when space (or write access) is back: only a probe that
+            // finds room ends a failure (its outcome is in the store's health).
             try? await store.probeWriteInBackground()
         }
         state.firstCycleDone.store(true, ordering: .releasing)

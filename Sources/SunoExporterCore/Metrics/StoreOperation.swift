@@ -7,9 +7,11 @@ public enum StoreOperation: String, Sendable, CaseIterable, Hashable {
     // Reads.
     /// The API, landing page and `tasks` reads.
     case read
+    /// The collector's reads of the watch list: while the last one failed, the exporter is not ready.
+    case watchList = "watch_list"
     /// The reads a metrics snapshot is built from: while the last one failed, scrapes get the
     /// last good snapshot and the exporter is not ready.
     case snapshot
 
-    public var isWrite: Bool { self != .read && self != .snapshot }
+    public var isWrite: Bool { self != .read && self != .watchList && self != .snapshot }
 }
