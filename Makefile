@@ -46,7 +46,7 @@ test-deploy:
 	$(SWIFT) build --product suno-exporter
 	SUNO_EXPORTER_BIN="$$($(SWIFT) build --show-bin-path)/suno-exporter" \
 		no_proxy=localhost,127.0.0.1,::1 NO_PROXY=localhost,127.0.0.1,::1 \
-		bash Tests/deploy/run.sh Tests/SunoExporterIntegrationTests/Fixtures/catalogue.prom
+		bash Tests/deploy/run.sh Tests/SunoExporterAppTests/Fixtures/catalogue.prom
 
 # Every test server is on loopback: a proxy set in the environment must never see those requests
 # (the exporter's own client already bypasses one for loopback; the tests' URLSession clients do not).

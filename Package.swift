@@ -59,19 +59,41 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Tests: one target per source target, end-to-end tests (the real binary, Prometheus, Chromium)
+        // in their own, and the helpers they share in one support target (declarations are `package`).
+        .target(
+            name: "SunoTestSupport",
+            dependencies: [
+                "SunoExporterApp", "SunoExporterCore", "SunoStore", "SunoHTTP", "SunoUpstream", "SunoSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SunoTestSupport"
+        ),
         .testTarget(
             name: "SunoExporterCoreTests",
             dependencies: ["SunoExporterCore"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "SunoStoreTests", dependencies: ["SunoStore", "SunoExporterCore"]),
+        .testTarget(name: "SunoStoreTests", dependencies: ["SunoStore", "SunoExporterCore", "SunoTestSupport"]),
         .testTarget(
-            name: "SunoExporterIntegrationTests",
+            name: "SunoUpstreamTests",
+            dependencies: ["SunoUpstream", "SunoExporterCore", "SunoHTTP", "SunoTestSupport"]
+        ),
+        .testTarget(name: "SunoHTTPTests", dependencies: ["SunoHTTP", "SunoTestSupport"]),
+        .testTarget(name: "SunoSimulatorTests", dependencies: ["SunoSimulator", "SunoTestSupport"]),
+        .testTarget(
+            name: "SunoExporterAppTests",
             dependencies: [
                 "SunoExporterApp", "SunoExporterCore", "SunoStore", "SunoHTTP", "SunoUpstream", "SunoSimulator",
-                .product(name: "Logging", package: "swift-log"),
+                "SunoTestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SunoExporterEndToEndTests",
+            dependencies: [
+                "SunoExporterApp", "SunoExporterCore", "SunoStore", "SunoUpstream", "SunoSimulator", "SunoTestSupport",
+            ]
         ),
     ]
 )

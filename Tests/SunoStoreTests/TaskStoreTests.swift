@@ -1,5 +1,6 @@
 import Foundation
 import SunoExporterCore
+import SunoTestSupport
 import Testing
 
 @testable import SunoStore
