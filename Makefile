@@ -5,7 +5,8 @@ REVISION  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 # The revision reaches the binary through a C define (Sources/CBuildInfo); only release builds carry it,
 # so debug builds for tests never rebuild because a commit changed.
 RELEASE_FLAGS := -c release -Xcc -DSUNO_REVISION=\"$(REVISION)\"
-APT_PACKAGES  := libsqlite3-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev pkg-config prometheus chromium wrk
+APT_PACKAGES  := libsqlite3-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev pkg-config prometheus chromium wrk \
+                 prometheus-alertmanager
 PIP_PACKAGES  := prometheus-client pyyaml
 DEMO_ARGS     ?=
 
@@ -35,12 +36,17 @@ demo: release
 	$(SWIFT) build $(RELEASE_FLAGS) --show-bin-path >/dev/null
 	"$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/suno-exporter" serve --demo --storage.path ./suno-exporter-demo.db $(DEMO_ARGS)
 
-## test: style (swift-format lint), deploy/dashboard checks, then every Swift test (unit, store, integration,
-## end-to-end with Prometheus).
+## test: style (swift-format lint), deploy/dashboard/Kubernetes checks and the alert path, then every Swift
+## test (unit, store, integration, end-to-end with Prometheus).
 test: deps lint test-deploy test-swift
 
+# The alert path (Tests/deploy/alert_path.py) runs the exporter binary: build it first. Kubernetes
+# manifests render with kubectl's kustomize where one is installed, else with the Python renderer.
 test-deploy:
-	bash Tests/deploy/run.sh Tests/SunoExporterIntegrationTests/Fixtures/catalogue.prom
+	$(SWIFT) build --product suno-exporter
+	SUNO_EXPORTER_BIN="$$($(SWIFT) build --show-bin-path)/suno-exporter" \
+		no_proxy=localhost,127.0.0.1,::1 NO_PROXY=localhost,127.0.0.1,::1 \
+		bash Tests/deploy/run.sh Tests/SunoExporterIntegrationTests/Fixtures/catalogue.prom
 
 # Every test server is on loopback: a proxy set in the environment must never see those requests
 # (the exporter's own client already bypasses one for loopback; the tests' URLSession clients do not).

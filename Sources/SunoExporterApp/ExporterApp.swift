@@ -18,6 +18,11 @@ public enum ExporterApp {
         public let collector: Collector
         public let router: Router
         public let server: HTTPServer
+        /// The submit proxy, when `--proxy` is on.
+        public let proxy: SubmitProxy?
+        public let proxyMetrics: ProxyMetricsRecorder
+        /// The balance poller, when `--cometapi.quota-url` is set (not yet polling: a service runs it).
+        public let account: AccountPoller?
     }
 
     /// Opens the store and builds the collector, publisher and HTTP server for `configuration`,
@@ -31,9 +36,19 @@ public enum ExporterApp {
         let state = ExporterState(
             maxModels: configuration.collector.maxModels, admittedModels: try store.admittedModels())
         let recorder = SelfMetricsRecorder()
+        let proxyMetrics = ProxyMetricsRecorder()
+        let proxyOn = configuration.proxy != nil
+        let account = configuration.quota.map {
+            AccountPoller(
+                settings: $0, maxKeys: configuration.collector.maxModels, version: BuildVersion.version,
+                logger: logger, clock: clock)
+        }
         let publisher = SnapshotPublisher(
             store: store, state: state, recorder: recorder, policy: configuration.collector.policy,
-            buildInfo: BuildVersion.info, extraFamilies: { ProcessMetrics.collect() })
+            buildInfo: BuildVersion.info,
+            extraFamilies: {
+                ProcessMetrics.collect() + (account?.families ?? []) + (proxyOn ? proxyMetrics.families : [])
+            })
         let client = GatewayClient(
             configuration: GatewayClientConfiguration(
                 baseURL: baseURL, apiKey: configuration.apiKey,
@@ -50,18 +65,26 @@ public enum ExporterApp {
             buildInfo: BuildVersion.info, telemetryPath: configuration.telemetryPath,
             configurationSummary: configuration.summary, store: store, policy: configuration.collector.policy,
             clock: clock)
+        let proxy = configuration.proxy.map {
+            SubmitProxy(
+                baseURL: baseURL, settings: $0, store: store, collector: collector, recorder: proxyMetrics,
+                logger: logger, clock: clock)
+        }
         let router = Router(
             telemetryPath: configuration.telemetryPath, publisher: publisher, state: state, api: api,
-            landingPage: landing)
+            landingPage: landing, proxy: proxy)
+        // A proxied request blocks its connection's thread for the gateway's answer: with the proxy on,
+        // every connection gets its own thread, so slow submits never hold a scrape (README, Submit proxy).
         let server = HTTPServer(
             options: HTTPServerOptions(
                 host: configuration.listen.host, port: configuration.listen.port, threadPoolSize: 2,
+                threadPerConnection: proxyOn,
                 connectionLimit: configuration.webMaxConnections,
                 connectionTimeoutSeconds: configuration.webConnectionTimeout, maxBodyBytes: 1 << 20),
             handler: { router.handle($0) })
         return Assembly(
             store: store, state: state, recorder: recorder, publisher: publisher, collector: collector, router: router,
-            server: server)
+            server: server, proxy: proxy, proxyMetrics: proxyMetrics, account: account)
     }
 
     /// Runs until SIGTERM or SIGINT. Throws (exit non-zero) when the store cannot open or the port cannot bind.
@@ -69,9 +92,12 @@ public enum ExporterApp {
         var configuration = configuration
         var simulator: SunoSimulator?
         if configuration.demo {
-            let demo = SunoSimulator(configuration: .demo(), logger: logger)
+            let simulated: SimulatorConfiguration = configuration.demoHang ? .demo().everyTaskHanging() : .demo()
+            let demo = SunoSimulator(configuration: simulated, logger: logger)
             try demo.start()
             configuration.baseURL = demo.baseURL
+            // The demo's spend comes from the simulator's quota endpoint (balance falls as tasks are submitted).
+            configuration.quota?.url = demo.baseURL + "/user/quota"
             simulator = demo
             logger.info("demo gateway simulator started", metadata: ["url": "\(demo.baseURL)"])
         }
@@ -94,6 +120,9 @@ public enum ExporterApp {
             HTTPServerService(server: assembly.server, logger: logger),
             CollectorService(collector: assembly.collector),
         ]
+        if let account = assembly.account {
+            services.append(AccountQuotaService(poller: account))
+        }
         if let simulator {
             services.append(DemoService(simulator: simulator, store: assembly.store, logger: logger))
         }

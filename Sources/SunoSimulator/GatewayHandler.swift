@@ -29,6 +29,7 @@ struct GatewayHandler: Sendable {
         case .unauthorized: return GatewayResponses.unauthorized(requestID: requestID)
         }
         if case .notFound = route { return GatewayResponses.notFound }
+        if case .quota = route { return quota(request) }
         guard isAuthorized(request) else {
             engine.record { $0.unauthorized += 1 }
             return GatewayResponses.unauthorized(requestID: requestID)
@@ -38,7 +39,7 @@ struct GatewayHandler: Sendable {
         case .fetchOne(let id): return fetchOne(id)
         case .submit(let action): return submit(request.body, action: action)
         case .submitOther: return GatewayResponses.taskError(400, code: "invalid_request", message: "invalid_action")
-        case .notFound: return GatewayResponses.notFound
+        case .quota, .notFound: return GatewayResponses.notFound
         }
     }
 
@@ -56,6 +57,23 @@ struct GatewayHandler: Sendable {
     private static func tokenKey(_ text: Substring) -> Substring {
         let key = text.hasPrefix("sk-") ? text.dropFirst(3) : text
         return key.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).first ?? key
+    }
+
+    /// `GET /user/quota?key=…`: the quota service authenticates by the `key` query argument (same key
+    /// rule as the task API). The refusal's shape is not documented; a JSON error object is a guess.
+    private func quota(_ request: HTTPRequest) -> HTTPResponse {
+        if let expected = engine.configuration.apiKey {
+            let presented = Self.tokenKey(Substring(request.queryValue("key") ?? ""))
+            guard !presented.isEmpty, presented == Self.tokenKey(Substring(expected)) else {
+                engine.record { $0.unauthorized += 1 }
+                return HTTPResponse(
+                    status: 401, headers: [("Content-Type", GatewayResponses.jsonContentType)],
+                    body: .bytes(JSONValue.object([("error", .string("invalid key"))]).bytes))
+            }
+        }
+        return HTTPResponse(
+            status: 200, headers: [("Content-Type", GatewayResponses.jsonContentType)],
+            body: .bytes(engine.accountState().quotaAnswer.bytes))
     }
 
     /// `POST /suno/fetch`.

@@ -5,6 +5,8 @@ enum Route: Sendable, Equatable {
     case submit(SimulatedAction)
     /// `/suno/submit/<anything else>`: a matched route that rejects the action.
     case submitOther
+    /// `GET /user/quota` (the quota service, on the same server for simplicity).
+    case quota
     case notFound
 
     /// Matches a method and a path. libmicrohttpd has already percent-decoded the path, so it is not decoded again.
@@ -18,6 +20,9 @@ enum Route: Sendable, Equatable {
             self = .fetchOne(id: String(parts[2]))
         case ("POST", 3) where parts[0] == "suno" && parts[1] == "submit" && !parts[2].isEmpty:
             self = SimulatedAction(parsing: String(parts[2])).map(Route.submit) ?? .submitOther
+        case ("GET", 2) where parts[0] == "user" && parts[1] == "quota",
+            ("GET", 3) where parts[0] == "user" && parts[1] == "quota" && parts[2].isEmpty:
+            self = .quota
         default:
             self = .notFound
         }
@@ -31,6 +36,7 @@ enum Route: Sendable, Equatable {
         case .submit(.music): .submitMusic
         case .submit(.lyrics): .submitLyrics
         case .submitOther: .submitOther
+        case .quota: .quota
         case .notFound: .other
         }
     }

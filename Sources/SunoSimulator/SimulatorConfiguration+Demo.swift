@@ -33,6 +33,26 @@ extension SimulatorConfiguration {
                     action: .lyrics, model: nil, timeline: .lyrics(firstPoll: 2...15),
                     failureShare: 0.01, hangShare: 0.002),
             ],
-            seed: 20_250_707)
+            seed: 20_250_707,
+            // About $1 a minute at the demo's pace: days before the balance could run out.
+            account: SimulatorAccount(startingBalance: 5_000))
+    }
+
+    /// This configuration with every task hanging: none fails, times out, freezes or finishes, and no
+    /// gateway sweep ends them (`serve --demo --demo.hang`). Stuck-task gauges and alerts then fire
+    /// as soon as tasks pass `--task.stuck-after`; where a task hangs (NOT_START, QUEUED or
+    /// IN_PROGRESS) is still drawn per task.
+    public func everyTaskHanging() -> SimulatorConfiguration {
+        var hanging = self
+        hanging.gatewaySweepAfter = nil
+        hanging.models = models.map { profile in
+            var profile = profile
+            profile.failureShare = 0
+            profile.timeoutShare = 0
+            profile.hangShare = 1
+            profile.frozenShare = 0
+            return profile
+        }
+        return hanging
     }
 }

@@ -115,13 +115,16 @@ public struct SimulatorConfiguration: Sendable {
     public var clipExtraFields: Bool
     /// Where "now" comes from: the system clock, or a `ManualClock` in tests.
     public var clock: SimulatorClock
+    /// The account the quota endpoint reports (balance, prices per action).
+    public var account: SimulatorAccount
 
     /// A loopback simulator on a free port with one always-successful MUSIC and LYRICS profile.
     public init(
         host: String = "127.0.0.1", port: UInt16 = 0, apiKey: String? = nil, timeScale: Double = 1,
         models: [ModelProfile] = [.anyMusic, .anyLyrics], seed: UInt64 = 1, itemLimit: Int? = nil,
         upstreamTimeout: Double = 600, gatewaySweepAfter: Double? = nil, earlyStartShare: Double = 0.2,
-        itemShape: ItemShape = .cometAPI, clipExtraFields: Bool = false, clock: SimulatorClock = .system
+        itemShape: ItemShape = .cometAPI, clipExtraFields: Bool = false, clock: SimulatorClock = .system,
+        account: SimulatorAccount = SimulatorAccount()
     ) {
         self.host = host
         self.port = port
@@ -136,6 +139,7 @@ public struct SimulatorConfiguration: Sendable {
         self.itemShape = itemShape
         self.clipExtraFields = clipExtraFields
         self.clock = clock
+        self.account = account
     }
 
     /// The profile a new task of `action` / `model` follows.

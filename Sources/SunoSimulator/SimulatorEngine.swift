@@ -75,6 +75,11 @@ final class SimulatorEngine: Sendable {
         return tasks.map { $0.groundTruth(at: now) }
     }
 
+    /// The account as the quota endpoint reports it now.
+    func accountState() -> SimulatedAccountState {
+        configuration.account.state(of: groundTruth())
+    }
+
     func setFault(_ fault: SimulatorFault, count: Int?) {
         state.withLock { $0.faults.set(fault, count: count) }
         logger.info(

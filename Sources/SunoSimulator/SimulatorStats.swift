@@ -6,6 +6,8 @@ public enum SimulatorEndpoint: String, Sendable, CaseIterable, Hashable {
     case submitLyrics = "POST /suno/submit/lyrics"
     /// A submit with any other action.
     case submitOther = "POST /suno/submit/{action}"
+    /// The quota service's account query.
+    case quota = "GET /user/quota"
     /// Anything else (answered 404).
     case other = "other"
 }

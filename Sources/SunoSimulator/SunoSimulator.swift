@@ -83,6 +83,11 @@ public final class SunoSimulator: Sendable {
         engine.groundTruth()
     }
 
+    /// The account as `GET /user/quota` reports it now (balance, spend, billed requests).
+    public func accountTruth() -> SimulatedAccountState {
+        engine.accountState()
+    }
+
     /// What has been requested so far.
     public var stats: SimulatorStats { engine.stats }
 }

@@ -2,9 +2,9 @@ import Foundation
 
 /// Runs the benchmarks in order and turns their results into the table's rows, each figure beside
 /// the yardstick measured in the same run. `sections` picks some (all by default):
-/// parts, collector, metrics, history, memory, gateway.
+/// parts, collector, metrics, history, memory, gateway, proxy.
 enum BenchRunner {
-    static let allSections = ["parts", "collector", "metrics", "history", "memory", "gateway"]
+    static let allSections = ["parts", "collector", "metrics", "history", "memory", "gateway", "proxy"]
 
     static func run(sections requested: [String]) async throws {
         let sections = requested.isEmpty ? allSections : requested
@@ -37,6 +37,8 @@ enum BenchRunner {
             case "gateway":
                 addGatewayRows(try await GatewayEfficiencyBench.run(tasksPerMinute: 12), to: table)
                 addGatewayRows(try await GatewayEfficiencyBench.run(tasksPerMinute: 600), to: table)
+            case "proxy":
+                addProxyRows(try await ProxyBench.run(), to: table)
             default:
                 break
             }
@@ -219,6 +221,28 @@ enum BenchRunner {
                     value: "\(Format.number(mean, 1)) ids/request",
                     yardstick: "every due task in one request per action", ratio: "", target: "", passed: nil))
         }
+    }
+
+    static func addProxyRows(_ result: ProxyBench.Result, to table: ResultTable) {
+        let p50 = (ProxyBench.Result.percentile(result.direct, 0.5), ProxyBench.Result.percentile(result.proxied, 0.5))
+        let p95 = (
+            ProxyBench.Result.percentile(result.direct, 0.95), ProxyBench.Result.percentile(result.proxied, 0.95)
+        )
+        table.add(
+            ResultRow(
+                section: "proxy",
+                measure:
+                    "submit latency through serve --proxy (forward + register in SQLite), \(result.submits) submits alternating with direct ones",
+                value: "p50 \(Format.milliseconds(p50.1)) · p95 \(Format.milliseconds(p95.1))",
+                yardstick:
+                    "direct to the simulator: p50 \(Format.milliseconds(p50.0)) · p95 \(Format.milliseconds(p95.0))",
+                ratio: "+\(Format.milliseconds(p50.1 - p50.0)) at p50", target: "", passed: nil))
+        table.add(
+            ResultRow(
+                section: "proxy", measure: "CPU per submit (client + exporter + simulator, one process)",
+                value: "\(Format.microseconds(result.proxiedCPU)) through the proxy",
+                yardstick: "direct: \(Format.microseconds(result.directCPU))",
+                ratio: "+\(Format.microseconds(result.proxiedCPU - result.directCPU))", target: "", passed: nil))
     }
 
     /// "12,345 req/s · p99 1.23 ms · 45 µs CPU/req"

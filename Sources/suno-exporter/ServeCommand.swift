@@ -36,9 +36,39 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("cometapi.key-file"),
         help:
-            "File holding the gateway key (first line). Default: the COMETAPI_KEY environment variable. Never pass the key itself as a flag."
+            "File holding the gateway key (first line). Default: the systemd credential $CREDENTIALS_DIRECTORY/cometapi-key, else the COMETAPI_KEY environment variable. Never pass the key itself as a flag."
     )
     var keyFile: String?
+
+    @Option(
+        name: .customLong("cometapi.quota-url"),
+        help: "The gateway's quota service, polled for balance and spend metrics; empty disables.")
+    var quotaURL = QuotaSettings.defaultURL
+
+    @Option(
+        name: .customLong("cometapi.quota-key-file"),
+        help: "File holding the key for the quota service (a query-only key is advised). Default: the polling key.")
+    var quotaKeyFile: String?
+
+    @Option(
+        name: .customLong("cometapi.quota-interval"),
+        help: "Time between polls of the quota service (default 5m; 15s with --demo).")
+    var quotaInterval: String?
+
+    @Flag(
+        name: .customLong("proxy"),
+        help:
+            "Forward the gateway's /suno/submit/* and /suno/fetch routes with the client's own key, and watch every task submitted through them."
+    )
+    var proxy = false
+
+    @Option(name: .customLong("proxy.timeout"), help: "Longest wait for the gateway's answer to a proxied request.")
+    var proxyTimeout = "3m"
+
+    @Option(
+        name: .customLong("proxy.max-in-flight"),
+        help: "Proxied requests in flight at once; more are answered 503 at once (below --web.max-connections).")
+    var proxyMaxInFlight = 32
 
     @Option(name: .customLong("storage.path"), help: "SQLite database file.")
     var storagePath = "./suno-exporter.db"
@@ -86,6 +116,11 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Start the gateway simulator in-process and feed it a workload: live metrics, no key needed.")
     var demo = false
 
+    @Flag(
+        name: .customLong("demo.hang"),
+        help: "With --demo: every simulated task hangs unfinished, so the stuck-task alerts fire (try the alert path).")
+    var demoHang = false
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -97,6 +132,10 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try makeConfiguration(environment: ProcessInfo.processInfo.environment, loadSecrets: true)
         if configuration.apiKey == nil && !configuration.demo {
             logger.warning("no gateway key: set COMETAPI_KEY or --cometapi.key-file (requests go out unauthenticated)")
+        }
+        if !quotaURL.isEmpty && configuration.quota == nil {
+            logger.warning(
+                "balance polling off: no key for the quota service (--cometapi.quota-key-file or COMETAPI_KEY)")
         }
         do {
             try await ExporterApp.serve(configuration, logger: logger)
@@ -123,9 +162,20 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--metrics.max-models must be at least 1 (got \(maxModels))")
         }
         guard maxConnections >= 1 else { throw ValidationError("--web.max-connections must be at least 1") }
+        guard proxyMaxInFlight >= 1, proxyMaxInFlight < maxConnections else {
+            throw ValidationError(
+                "--proxy.max-in-flight must be at least 1 and below --web.max-connections (\(maxConnections)), "
+                    + "so scrapes always find a connection (got \(proxyMaxInFlight))")
+        }
+        if !quotaURL.isEmpty {
+            do { try QuotaClientConfiguration.validate(url: quotaURL) } catch {
+                throw ValidationError("--cometapi.quota-url: \(error.description)")
+            }
+        }
         guard URL(string: baseURL)?.scheme.map({ $0 == "http" || $0 == "https" }) == true else {
             throw ValidationError("--cometapi.base-url must be an http(s) URL (got \"\(baseURL)\")")
         }
+        guard demo || !demoHang else { throw ValidationError("--demo.hang needs --demo") }
         let intervalSeconds = try Self.duration(
             interval ?? (demo ? "5s" : "15s"), flag: "collector.interval", minimum: 0.1)
         let policy = LifecyclePolicy(
@@ -141,6 +191,14 @@ struct ServeCommand: AsyncParsableCommand {
             requestTimeout: try Self.duration(timeout, flag: "collector.timeout", minimum: 0.1),
             collector: collector, demo: demo, webMaxConnections: maxConnections,
             webConnectionTimeout: Int(try Self.duration(connectionTimeout, flag: "web.connection-timeout", minimum: 1)))
+        configuration.demoHang = demoHang
+        if proxy {
+            configuration.proxy = ProxySettings(
+                timeout: try Self.duration(proxyTimeout, flag: "proxy.timeout", minimum: 1),
+                maxInFlight: proxyMaxInFlight)
+        }
+        let quotaSeconds = try Self.duration(
+            quotaInterval ?? (demo ? "15s" : "5m"), flag: "cometapi.quota-interval", minimum: 10)
         if loadSecrets {
             do {
                 configuration.apiKey = demo ? nil : try APIKey.load(environment: environment, keyFile: keyFile)
@@ -150,8 +208,23 @@ struct ServeCommand: AsyncParsableCommand {
             if let apiTokenFile {
                 configuration.apiToken = try Self.readToken(apiTokenFile)
             }
+            if !quotaURL.isEmpty, let key = try quotaKey(polling: configuration.apiKey) {
+                configuration.quota = QuotaSettings(
+                    url: quotaURL, key: key, interval: quotaSeconds, timeout: configuration.requestTimeout)
+            }
         }
         return configuration
+    }
+
+    /// The quota service's key: the quota key file's, else the polling key; the demo's simulator takes any.
+    func quotaKey(polling: APIKey?) throws -> APIKey? {
+        if demo { return APIKey("sk-demo-query-key") }
+        guard let quotaKeyFile else { return polling }
+        do {
+            return try APIKey.load(environment: [:], keyFile: quotaKeyFile)
+        } catch {
+            throw ValidationError("--cometapi.quota-key-file: \(error.description)")
+        }
     }
 
     static func duration(_ text: String, flag: String, minimum: Double) throws -> Double {

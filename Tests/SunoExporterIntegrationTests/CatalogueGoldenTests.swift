@@ -65,7 +65,30 @@ struct CatalogueGoldenTests {
             fixed.series = family.series.map { Series(labels: $0.labels, value: .scalar(1)) }
             return fixed
         }
-        return MetricsCatalogue.families(input) + process
+        return MetricsCatalogue.families(input) + process + accountFamilies() + proxyFamilies()
+    }
+
+    /// Balance polling after a valid answer: an unlimited key (+Inf) and a limited one.
+    static func accountFamilies() -> [MetricFamily] {
+        let answer = QuotaAnswer(
+            balance: 2105.234088, used: 21.065912, requests: 1221,
+            keys: [.init(name: "default", remaining: .infinity), .init(name: "ci", remaining: 8.55)])
+        return AccountMetrics.families(AccountSnapshot(up: true, answer: answer, lastSuccess: now), maxKeys: 30)
+    }
+
+    /// The submit proxy after a few submits: successes, a gateway refusal, a busy refusal.
+    static func proxyFamilies() -> [MetricFamily] {
+        var proxy = ProxyMetricsSnapshot()
+        proxy.requests = [
+            .init(endpoint: "submit_music", code: "200"): 7, .init(endpoint: "submit_music", code: "429"): 1,
+            .init(endpoint: "submit_lyrics", code: "200"): 2, .init(endpoint: "submit_music", code: "busy"): 1,
+        ]
+        var latency = Histogram(upperBounds: ProxyMetrics.durationBuckets)
+        latency.observe(0.8)
+        latency.observe(41)
+        proxy.durations = ["submit_music": latency]
+        proxy.registrationFailures = 1
+        return ProxyMetrics.families(proxy)
     }
 
     static func fixture(_ name: String) -> URL {
@@ -100,6 +123,10 @@ struct CatalogueGoldenTests {
             "suno_collector_cycle_duration_seconds", "suno_store_size_bytes", "suno_exporter_build_info",
             "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
             "process_start_time_seconds",
+            "suno_account_balance_usd", "suno_account_used_usd", "suno_account_requests",
+            "suno_account_key_remaining_usd", "suno_account_quota_up",
+            "suno_account_quota_last_success_timestamp_seconds", "suno_proxy_requests_total",
+            "suno_proxy_request_duration_seconds", "suno_proxy_registration_failures_total",
         ]
         for name in required { #expect(names.contains(name), "\(name) missing") }
     }

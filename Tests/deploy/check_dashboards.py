@@ -20,10 +20,16 @@ Dashboards (every *.json in --dashboards, default grafana/dashboards):
   - every label matched on a metric exists on that metric in the catalogue, and every label of
     a by/without/on/ignoring clause on one of the query's metrics (job and instance are added
     by Prometheus and always allowed).
+  - a panel reading suno_account_* (the quota service, polled every 5 minutes by default) sets a
+    minimum interval ("interval") of at least 5m, so that $__rate_interval spans several polls;
+  - links: every /d/UID link (dashboard, panel or data link) names a dashboard of the folder; the
+    overview (uid suno-exporter) links to every other dashboard from its panels; a data link
+    using ${__field.labels.X} or ${__data.fields.X} sits on a panel whose queries keep label X
+    (by (...) X); a link to the exporter's /api/v1/tasks uses only the parameters it knows.
 Rules (--rules, default deploy/prometheus/alerts.yml): every `expr:` is checked like a panel
 query (names and labels), and `record:` names must follow level:metric:operations with a
-catalogue metric in the middle. Free text (--text, default alerts.yml and alerts_test.yml) may
-only mention known names.
+catalogue metric in the middle. Free text (--text, default alerts.yml, alerts_test.yml and
+runbooks.md) may only mention known names.
 
 Prints one line per problem, then a summary; exits 1 when there is a problem, 2 on bad usage.
 Python 3 standard library only.
@@ -43,8 +49,10 @@ REQUIRED_QUERY_VARS = ["job", "instance", "action", "model"]
 # A variable must reference the ones before it in the cascade.
 CASCADE = {"instance": ["job"], "action": ["job", "instance"], "model": ["job", "instance", "action"]}
 DATASOURCE_REFS = {"${datasource}", "$datasource"}
-# Labels that Prometheus attaches at scrape time, or that PromQL synthesises.
-TARGET_LABELS = {"job", "instance", "__name__"}
+# Labels that Prometheus attaches at scrape time, or that PromQL synthesises. pod and namespace
+# come with Kubernetes service discovery (deploy/kubernetes), where rules sum shards
+# "without (instance, pod)".
+TARGET_LABELS = {"job", "instance", "pod", "namespace", "__name__"}
 
 NAME_RE = re.compile(r"(?<![\w:$.])((?:suno|process)_[A-Za-z0-9_]+)(?![\w:])")
 SELECTOR_RE = re.compile(r"(?<![\w:$.])((?:suno|process)_[A-Za-z0-9_]+)\s*(\{(?:[^{}\"]|\"(?:[^\"\\]|\\.)*\")*\})?")
@@ -188,6 +196,68 @@ def ds_uid(ds) -> str | None:
     return None
 
 
+OVERVIEW_UID = "suno-exporter"
+QUOTA_PREFIX = "suno_account_"
+QUOTA_POLL_SECONDS = 300
+LINK_UID_RE = re.compile(r"/d/([A-Za-z0-9_-]+)")
+LINK_FIELD_RE = re.compile(r"\$\{__(?:field\.labels|data\.fields)\.([A-Za-z_][A-Za-z0-9_]*)\}")
+TASK_API_PARAMS = {"status", "action", "model", "limit", "offset"}
+
+
+def seconds(text: str) -> float | None:
+    m = re.fullmatch(r"(\d+)(ms|s|m|h|d)", (text or "").strip())
+    if not m:
+        return None
+    return int(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+
+
+def panel_links(panel: dict) -> list[dict]:
+    """Panel links, data links of the defaults and of every override."""
+    links = list(panel.get("links") or [])
+    field_config = panel.get("fieldConfig") or {}
+    links += (field_config.get("defaults") or {}).get("links") or []
+    for override in field_config.get("overrides") or []:
+        for prop in override.get("properties") or []:
+            if prop.get("id") == "links":
+                links += prop.get("value") or []
+    return [link for link in links if isinstance(link, dict)]
+
+
+def check_links(dashboards: dict[str, dict], report: Report) -> None:
+    """Links between the dashboards, and data links that need a label the queries keep."""
+    linked_from_overview: set[str] = set()
+    for uid, dash in dashboards.items():
+        where = f"grafana/dashboards/{uid}.json"
+        for link in dash.get("links") or []:
+            for target in LINK_UID_RE.findall(str(link.get("url", ""))):
+                if target not in dashboards:
+                    report.add(where, f"dashboard link to /d/{target}, which is no dashboard of the folder")
+        for panel in walk_panels(dash.get("panels", [])):
+            pwhere = f"{where}: panel {panel.get('title')!r}"
+            by_labels = set()
+            for t in panel.get("targets") or []:
+                for g in GROUPING_RE.finditer(t.get("expr") or ""):
+                    if g.group(1) == "by":
+                        by_labels |= {x.strip() for x in g.group(2).split(",")}
+            for link in panel_links(panel):
+                url = str(link.get("url", ""))
+                for target in LINK_UID_RE.findall(url):
+                    if target not in dashboards:
+                        report.add(pwhere, f"links to /d/{target}, which is no dashboard of the folder")
+                    elif uid == OVERVIEW_UID:
+                        linked_from_overview.add(target)
+                for label in LINK_FIELD_RE.findall(url + str(link.get("title", ""))):
+                    if label not in by_labels:
+                        report.add(pwhere, f"a link uses label {label!r}, which its queries do not keep (by ({label}))")
+                if "/api/v1/tasks?" in url:
+                    params = {p.split("=", 1)[0] for p in url.split("?", 1)[1].split("&")}
+                    if params - TASK_API_PARAMS:
+                        report.add(pwhere, f"links to /api/v1/tasks with unknown parameters {sorted(params - TASK_API_PARAMS)}")
+    if OVERVIEW_UID in dashboards:
+        for uid in sorted(set(dashboards) - {OVERVIEW_UID} - linked_from_overview):
+            report.add(f"grafana/dashboards/{OVERVIEW_UID}.json", f"no panel links to the dashboard {uid}")
+
+
 def check_dashboard(path: Path, cat: Catalogue, report: Report) -> None:
     where = rel(path)
     try:
@@ -265,6 +335,11 @@ def check_dashboard(path: Path, cat: Catalogue, report: Report) -> None:
                 continue
             uses_rate_interval |= "$__rate_interval" in expr
             check_expr(expr, pwhere, cat, report, panel=True)
+            if QUOTA_PREFIX in expr and RANGE_RE.search(expr):
+                floor = seconds(panel.get("interval", ""))
+                if floor is None or floor < QUOTA_POLL_SECONDS:
+                    report.add(pwhere, f"reads {QUOTA_PREFIX}* over a range but its minimum interval is "
+                                       f"{panel.get('interval')!r}: set at least 5m (the quota poll interval)")
     if not uses_rate_interval:
         report.add(where, "never uses $__rate_interval")
 
@@ -348,7 +423,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     rules = args.rules or [REPO / "deploy" / "prometheus" / "alerts.yml"]
     texts = args.text or [REPO / "deploy" / "prometheus" / "alerts.yml",
-                          REPO / "deploy" / "prometheus" / "alerts_test.yml"]
+                          REPO / "deploy" / "prometheus" / "alerts_test.yml",
+                          REPO / "deploy" / "prometheus" / "runbooks.md"]
 
     for path in args.catalogue:
         if not path.is_file():
@@ -365,6 +441,13 @@ def main(argv: list[str]) -> int:
         report.add(rel(args.dashboards), "no dashboard (*.json) found")
     for path in dashboards:
         check_dashboard(path, cat, report)
+    parsed = {}
+    for path in dashboards:
+        try:
+            parsed[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # reported by check_dashboard
+    check_links(parsed, report)
     for path in rules:
         check_rules(path, cat, report)
     for path in texts:

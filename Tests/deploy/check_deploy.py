@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Static checks of the deployment files, for a machine without a Docker engine.
 
-Usage: check_deploy.py [--root=DIR] {compose|dockerfile|systemd|provisioning}
+Usage: check_deploy.py [--root=DIR] {compose|dockerfile|systemd|provisioning|alertmanager|runbooks}
 
 --root points at another checkout (the self-tests use a mutated copy); default: this one.
 
@@ -23,19 +23,35 @@ Usage: check_deploy.py [--root=DIR] {compose|dockerfile|systemd|provisioning}
                 every COPY source exists in the build context (the repository root).
   systemd       deploy/systemd/suno-exporter.service and .default: the hardening directives,
                 StateDirectory, EnvironmentFile, Restart, an ExecStart that keeps the database
-                in the state directory and takes no key on the command line; the example
-                environment file sets no key.
+                in the state directory and takes no key on the command line; the key as
+                LoadCredential= under the name the exporter reads (APIKey.credentialName);
+                RestrictAddressFamilies= allowing only what it needs; the example environment
+                file sets no key.
   provisioning  grafana/provisioning: the datasource file (prometheus, default) and the
                 dashboard provider (type file) pointing at the dashboards mount.
+  alertmanager  deploy/alertmanager/alertmanager.yml in the compose stack: an alertmanager
+                service reading it from the mounted directory; prometheus.yml sends alerts to it;
+                every route names a declared receiver; each webhook URL names a compose service
+                that runs webhook-receiver.py on that port; the inhibitions name real alerts;
+                every severity of alerts.yml reaches a receiver.
+  runbooks      deploy/prometheus/runbooks.md against alerts.yml: every alert has a summary, a
+                description and a runbook_url pointing at its own section (anchor = the alert's
+                name in lower case), which has the four parts (what it means, first queries,
+                likely causes, what to do); no section for an alert that does not exist; the
+                runbook's PromQL blocks parse (promtool, when installed).
 
 Prints one line per problem, then a summary; exits 1 on a problem, 2 on bad usage.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 try:
@@ -49,7 +65,12 @@ PORT = 9877
 def set_root(root: Path) -> None:
     """Points every path at a repository checkout (the real one, or a test's copy)."""
     global REPO, COMPOSE, DOCKERFILE, PROMETHEUS, UNIT, DEFAULTS, DS_FILE, DASH_PROVIDER
+    global ALERTMANAGER, RECEIVER, ALERTS, RUNBOOKS
     REPO = root.resolve()
+    ALERTMANAGER = REPO / "deploy" / "alertmanager" / "alertmanager.yml"
+    RECEIVER = REPO / "deploy" / "alertmanager" / "webhook-receiver.py"
+    ALERTS = REPO / "deploy" / "prometheus" / "alerts.yml"
+    RUNBOOKS = REPO / "deploy" / "prometheus" / "runbooks.md"
     COMPOSE = REPO / "deploy" / "docker" / "compose.yml"
     DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"
     PROMETHEUS = REPO / "deploy" / "prometheus" / "prometheus.yml"
@@ -429,6 +450,25 @@ def check_systemd(problems: Problems) -> None:
             problems.add(UNIT, "ExecStart does not keep the database in the state directory /var/lib/suno-exporter/")
         if re.search(r"--cometapi\.key(?!-file)", exec_start):
             problems.add(UNIT, "ExecStart passes the key on the command line")
+    # The key as a systemd credential, under the name the exporter looks for.
+    source = REPO / "Sources" / "SunoUpstream" / "APIKey+Loading.swift"
+    try:
+        m = re.search(r'credentialName = "([^"]+)"', source.read_text(encoding="utf-8"))
+    except OSError:
+        m = None
+    expected = m.group(1) if m else None
+    if expected is None:
+        problems.add(source, "has no credentialName (the credential the exporter reads)")
+    credentials = [c.split(":", 1) for c in service.get("LoadCredential", [])]
+    if not any(len(c) == 2 and c[0] == expected and c[1].startswith("/") for c in credentials):
+        problems.add(UNIT, f"LoadCredential={expected}:/absolute/path is missing (has {service.get('LoadCredential', [])})")
+    if "--cometapi.key-file" in exec_start:
+        problems.add(UNIT, "ExecStart passes --cometapi.key-file, which would hide the credential")
+    families = " ".join(service.get("RestrictAddressFamilies", [])).split()
+    if not families or families[0].startswith("~"):
+        problems.add(UNIT, "RestrictAddressFamilies= does not list the allowed families")
+    elif set(families) - {"AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK"}:
+        problems.add(UNIT, f"RestrictAddressFamilies= allows more than it needs: {families}")
     if "After" in unit.get("Unit", {}) and "network-online.target" not in " ".join(unit["Unit"]["After"]):
         problems.add(UNIT, "After= does not include network-online.target")
 
@@ -443,6 +483,139 @@ def check_systemd(problems: Problems) -> None:
             problems.add(DEFAULTS, f"line {n}: an example file must not set a key")
     if "COMETAPI_KEY" not in defaults:
         problems.add(DEFAULTS, "does not document COMETAPI_KEY")
+
+
+# ------------------------------------------------------------------------ alertmanager
+
+def alert_rules(problems: Problems) -> list[dict]:
+    doc = load_yaml(ALERTS, problems)
+    if not isinstance(doc, dict):
+        return []
+    return [r for g in doc.get("groups") or [] for r in (g or {}).get("rules") or []
+            if isinstance(r, dict) and r.get("alert")]
+
+
+def route_receivers(route: dict) -> list[str]:
+    names = [route["receiver"]] if route.get("receiver") else []
+    for child in route.get("routes") or []:
+        names += route_receivers(child or {})
+    return names
+
+
+def check_alertmanager(problems: Problems) -> None:
+    compose = load_yaml(COMPOSE, problems) or {}
+    services = compose.get("services") or {}
+    config = load_yaml(ALERTMANAGER, problems)
+    if not isinstance(config, dict):
+        return
+    am = services.get("alertmanager")
+    if not isinstance(am, dict):
+        problems.add(COMPOSE, "has no 'alertmanager' service")
+    else:
+        args = [str(a) for a in am.get("command") or []]
+        path = next((a.split("=", 1)[1] for a in args if a.startswith("--config.file=")),
+                    "/etc/alertmanager/alertmanager.yml")
+        mounted = container_path_for(am, ALERTMANAGER.resolve())
+        if mounted != path:
+            problems.add(COMPOSE, f"alertmanager reads {path}, but deploy/alertmanager/alertmanager.yml is mounted at {mounted}")
+    prom = load_yaml(PROMETHEUS, problems) or {}
+    targets = [t for am_cfg in (prom.get("alerting") or {}).get("alertmanagers") or []
+               for sc in (am_cfg or {}).get("static_configs") or [] for t in (sc or {}).get("targets") or []]
+    if "alertmanager:9093" not in targets:
+        problems.add(PROMETHEUS, f"alerts go to {targets}, not to the compose stack's alertmanager:9093")
+
+    receivers = {r.get("name"): r for r in config.get("receivers") or [] if isinstance(r, dict)}
+    route = config.get("route") or {}
+    if not route.get("receiver"):
+        problems.add(ALERTMANAGER, "the top route has no default receiver")
+    for name in route_receivers(route):
+        if name not in receivers:
+            problems.add(ALERTMANAGER, f"a route names receiver {name!r}, which is not declared")
+    for name, receiver in receivers.items():
+        for hook in receiver.get("webhook_configs") or []:
+            m = re.match(r"^https?://([^/:]+):(\d+)(/.*)?$", str((hook or {}).get("url", "")))
+            if not m:
+                problems.add(ALERTMANAGER, f"receiver {name}: webhook URL {hook.get('url')!r} is not http://SERVICE:PORT/path")
+                continue
+            host, port = m.group(1), m.group(2)
+            svc = services.get(host)
+            if not isinstance(svc, dict):
+                problems.add(ALERTMANAGER, f"receiver {name}: webhook host {host} is not a compose service")
+                continue
+            command = " ".join(str(c) for c in svc.get("command") or [])
+            if RECEIVER.name not in command or f":{port}" not in command:
+                problems.add(COMPOSE, f"service {host} does not run {RECEIVER.name} on port {port}")
+            elif container_path_for(svc, RECEIVER.resolve()) not in command:
+                problems.add(COMPOSE, f"service {host} runs a {RECEIVER.name} that is not the mounted one")
+    alerts = {r["alert"]: r for r in alert_rules(problems)}
+    for rule in config.get("inhibit_rules") or []:
+        for matcher in (rule.get("source_matchers") or []) + (rule.get("target_matchers") or []):
+            m = re.match(r'^alertname\s*=\s*"?([A-Za-z0-9_]+)"?$', str(matcher))
+            if m and m.group(1) not in alerts:
+                problems.add(ALERTMANAGER, f"inhibit rule names alert {m.group(1)}, which alerts.yml does not have")
+    # Routes tell pages from tickets by severity (the default route takes the rest).
+    for name, rule in alerts.items():
+        if (rule.get("labels") or {}).get("severity") not in ("critical", "warning"):
+            problems.add(ALERTS, f"{name}: severity is not critical or warning")
+
+
+# -------------------------------------------------------------------------- runbooks
+
+def slug(heading: str) -> str:
+    """The anchor GitHub and most Markdown renderers give a heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def check_runbooks(problems: Problems) -> None:
+    try:
+        text = RUNBOOKS.read_text(encoding="utf-8")
+    except OSError as err:
+        problems.add(RUNBOOKS, f"cannot be read: {err}")
+        return
+    sections: dict[str, str] = {}
+    headings: dict[str, str] = {}
+    parts = re.split(r"^## (.+)$", text, flags=re.M)
+    for heading, body in zip(parts[1::2], parts[2::2]):
+        sections[slug(heading)] = body
+        headings[slug(heading)] = heading.strip()
+    rules = alert_rules(problems)
+    names = {r["alert"] for r in rules}
+    for rule in rules:
+        name, annotations = rule["alert"], rule.get("annotations") or {}
+        for needed in ("summary", "description", "runbook_url"):
+            if not str(annotations.get(needed, "")).strip():
+                problems.add(ALERTS, f"{name} has no {needed} annotation")
+        url = str(annotations.get("runbook_url", ""))
+        page, _, anchor = url.partition("#")
+        if not page.endswith("deploy/prometheus/runbooks.md"):
+            problems.add(ALERTS, f"{name}: runbook_url {url!r} does not point at deploy/prometheus/runbooks.md")
+        if anchor != name.lower():
+            problems.add(ALERTS, f"{name}: runbook_url anchor #{anchor} is not #{name.lower()}")
+        body = sections.get(anchor)
+        if body is None:
+            problems.add(RUNBOOKS, f"has no section for #{anchor} ({name})")
+            continue
+        for part in ("**What it means.**", "**First queries.**", "**Likely causes.**", "**What to do.**"):
+            if part not in body:
+                problems.add(RUNBOOKS, f"section {headings[anchor]} lacks {part}")
+    for anchor, heading in headings.items():
+        if heading.startswith("Suno") and heading not in names:
+            problems.add(RUNBOOKS, f"section {heading} is about an alert that alerts.yml does not have")
+    promtool = shutil.which("promtool")
+    queries = [q for block in re.findall(r"```promql\n(.*?)```", text, flags=re.S)
+               for q in re.split(r"\n(?=\S)", block.strip()) if q.strip()]
+    if not queries:
+        problems.add(RUNBOOKS, "has no ```promql block")
+    if promtool and queries:
+        rules_doc = {"groups": [{"name": "runbook-queries", "rules": [
+            {"record": f"runbook:query{i}", "expr": q} for i, q in enumerate(queries)]}]}
+        with tempfile.TemporaryDirectory(prefix="suno-runbook-queries-") as tmp:
+            path = Path(tmp, "rules.yml")
+            path.write_text(json.dumps(rules_doc), encoding="utf-8")
+            proc = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True)
+            if proc.returncode != 0:
+                problems.add(RUNBOOKS, "a PromQL block does not parse: " + " ".join(proc.stdout.split() + proc.stderr.split()))
 
 
 # ------------------------------------------------------------------------ provisioning
@@ -485,6 +658,8 @@ CHECKS = {
     "dockerfile": check_dockerfile,
     "systemd": check_systemd,
     "provisioning": check_provisioning,
+    "alertmanager": check_alertmanager,
+    "runbooks": check_runbooks,
 }
 
 

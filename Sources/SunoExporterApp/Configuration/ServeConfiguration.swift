@@ -14,16 +14,22 @@ public struct ServeConfiguration: Sendable {
     public var collector: CollectorSettings
     /// Start the gateway simulator in-process and feed it a workload.
     public var demo: Bool
+    /// With `demo`: every simulated task hangs unfinished (`--demo.hang`), to try the stuck-task alert path.
+    public var demoHang = false
     /// Connection limit and timeout of the HTTP daemon.
     public var webMaxConnections: Int
     public var webConnectionTimeout: Int
+    /// The submit proxy (`--proxy`); nil when off.
+    public var proxy: ProxySettings?
+    /// Balance polling (`--cometapi.quota-*`); nil when off.
+    public var quota: QuotaSettings?
 
     public init(
         listen: ListenAddress = ListenAddress(host: "", port: 9877), telemetryPath: String = "/metrics",
         apiToken: String? = nil, baseURL: String = "https://api.cometapi.com", apiKey: APIKey? = nil,
         storagePath: String = "./suno-exporter.db", requestTimeout: Double = 10,
         collector: CollectorSettings = CollectorSettings(), demo: Bool = false, webMaxConnections: Int = 4096,
-        webConnectionTimeout: Int = 30
+        webConnectionTimeout: Int = 30, proxy: ProxySettings? = nil, quota: QuotaSettings? = nil
     ) {
         self.listen = listen
         self.telemetryPath = telemetryPath
@@ -36,6 +42,8 @@ public struct ServeConfiguration: Sendable {
         self.demo = demo
         self.webMaxConnections = webMaxConnections
         self.webConnectionTimeout = webConnectionTimeout
+        self.proxy = proxy
+        self.quota = quota
     }
 
     /// What the landing page shows: every setting a user would check, never the key itself.
@@ -63,6 +71,13 @@ public struct ServeConfiguration: Sendable {
             ("missing grace", DurationParser.format(collector.policy.missingGrace)),
             ("max models", "\(collector.maxModels)"),
             ("shard", collector.shard.map { "\($0.index)/\($0.count)" } ?? "none"),
+            (
+                "submit proxy",
+                proxy.map {
+                    "on: /suno/submit/*, /suno/fetch; at most \($0.maxInFlight) in flight, timeout \(DurationParser.format($0.timeout))"
+                } ?? "off"
+            ),
+            ("balance polling", quota.map { "\($0.url) every \(DurationParser.format($0.interval))" } ?? "off"),
         ]
     }
 }

@@ -10,16 +10,19 @@ public struct Router: Sendable {
     let isStoreOpen: @Sendable () -> Bool
     let api: TaskAPI?
     let landingPage: LandingPage?
+    let proxy: SubmitProxy?
 
     public init(
         telemetryPath: String, publisher: SnapshotPublisher, state: ExporterState, api: TaskAPI? = nil,
-        landingPage: LandingPage? = nil, isStoreOpen: @escaping @Sendable () -> Bool = { true }
+        landingPage: LandingPage? = nil, proxy: SubmitProxy? = nil,
+        isStoreOpen: @escaping @Sendable () -> Bool = { true }
     ) {
         self.telemetryPath = telemetryPath
         self.publisher = publisher
         self.state = state
         self.api = api
         self.landingPage = landingPage
+        self.proxy = proxy
         self.isStoreOpen = isStoreOpen
     }
 
@@ -43,6 +46,7 @@ public struct Router: Sendable {
             if let landingPage { return readOnly(request) { landingPage.render() } }
         default:
             if let api, path.hasPrefix("/api/") { return api.handle(request) }
+            if let proxy, path.hasPrefix("/suno/"), let answer = proxy.handle(request) { return answer }
         }
         return APIError.notFound("no such path: \(path)").response
     }

@@ -34,7 +34,7 @@ public enum MetricsCatalogue {
     public static let failureWindows: [(name: String, seconds: Double)] = [
         ("15m", 900), ("1h", 3_600), ("24h", 86_400),
     ]
-    public static let registrationSources = ["api", "cli", "hook", "demo"]
+    public static let registrationSources = ["api", "cli", "hook", "demo", "proxy"]
 
     public static func families(_ input: CatalogueInput) -> [MetricFamily] {
         taskFamilies(input) + collectorFamilies(input)
