@@ -32,9 +32,11 @@ public enum ExporterApp {
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) throws -> Assembly {
         let shard = configuration.collector.shard
-        let store = try TaskStore(path: configuration.storagePath, owns: { id in shard?.owns(id) ?? true })
+        let store = try TaskStore(
+            path: configuration.storagePath, owns: { id in shard?.owns(id) ?? true }, logger: logger)
         let state = ExporterState(
-            maxModels: configuration.collector.maxModels, admittedModels: try store.admittedModels())
+            maxModels: configuration.collector.maxModels, admittedModels: try store.admittedModels(),
+            storeHealth: store.health)
         let recorder = SelfMetricsRecorder()
         let proxyMetrics = ProxyMetricsRecorder()
         let proxyOn = configuration.proxy != nil
@@ -105,7 +107,7 @@ public enum ExporterApp {
 
         let baseURL = configuration.baseURL
         let assembly = try assemble(configuration, baseURL: baseURL, logger: logger)
-        try assembly.publisher.publish(now: Date().timeIntervalSince1970)
+        try await assembly.publisher.publishInBackground(now: Date().timeIntervalSince1970)
         let port = try assembly.server.start()
         logger.info(
             "listening",

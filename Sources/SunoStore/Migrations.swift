@@ -113,6 +113,12 @@ enum Migrations {
         CREATE INDEX tasks_finished_at ON tasks(finished_at) WHERE outcome IS NOT NULL;
         CREATE INDEX task_history_task ON task_history(task, observed_at);
         """,
+        // 3: the API lists the newest registrations first without sorting the whole watch list, and
+        // the store can check that a write still finds room (`TaskStore.probeWrite`).
+        """
+        CREATE INDEX tasks_newest ON tasks(first_seen DESC, id);
+        CREATE TABLE store_probe (data BLOB NOT NULL) STRICT;
+        """,
     ]
 
     /// Applies the missing migrations one transaction each. The version is read inside the write
@@ -130,19 +136,12 @@ enum Migrations {
             let finished = try db.transaction { () throws -> Bool in
                 let version = try currentVersion(db)
                 guard version <= all.count else {
-                    throw SQLiteError(
-                        code: 0,
-                        message: "database schema version \(version) is newer than this exporter (\(all.count))",
-                        sql: nil)
+                    throw SchemaMismatch(found: version, supported: all.count)
                 }
                 guard version < all.count else { return true }
                 if version == 0 { creating = true }
                 guard upgrading || creating else {
-                    throw SQLiteError(
-                        code: 0,
-                        message: "database schema version \(version) is older than this exporter's "
-                            + "(\(all.count)); start `suno-exporter serve` of this version once to upgrade it",
-                        sql: nil)
+                    throw SchemaMismatch(found: version, supported: all.count)
                 }
                 if !creating { upgraded = true }
                 try db.execute(all[version])
@@ -159,4 +158,10 @@ enum Migrations {
         try statement.forEachRow { version = Int($0.int(0)) }
         return version
     }
+}
+
+/// The file's schema version is one this exporter does not run on (newer, or older for the CLI).
+struct SchemaMismatch: Error {
+    var found: Int
+    var supported: Int
 }

@@ -47,10 +47,10 @@ struct PollTable {
     /// Rows with polls not yet written, in rowid order.
     func rowidsWithPendingPolls() -> [Int64] {
         var result: [Int64] = []
-        for (index, rowid) in rowids.enumerated() where !states[index].isRemoved && states[index].pendingPolls > 0 {
+        for (index, rowid) in rowids.enumerated() where !states[index].isRemoved && states[index].hasPendingPolls {
             result.append(rowid)
         }
-        result += recent.compactMap { $0.value.pendingPolls > 0 ? $0.key : nil }
+        result += recent.compactMap { $0.value.hasPendingPolls ? $0.key : nil }
         return result.sorted()
     }
 
@@ -103,36 +103,52 @@ struct PollTable {
 
 /// What the store remembers about one watched row between polls: 32 bytes, as there is one per
 /// watched task.
+///
+/// Poll counts are kept whole (the row's count plus the polls counted here), not as a difference
+/// to add: a reader that read the row just before or just after a commit folded them into it
+/// gets the same, right count by taking the larger of the two, without waiting for the writer.
 struct PollState {
     /// `fingerprint(_:)` of the observation the last poll applied; `none` when none applies (the
     /// gateway did not return the task), which always takes the full path.
     var fingerprint: Int
     /// Identifies the row (with the rowid): a rowid reused by another process's new task is not this one.
     var firstSeen: Double
-    /// When the last poll counted here was.
+    /// When the row was last polled, as far as this process knows (0: unknown).
     var lastPolled: Double = 0
     /// From this second on the give-up rule may end the task, so a poll must look at the row
     /// (whole seconds after `epoch`, rounded down).
     private var validUntilSecond: Int32
-    /// Polls that changed nothing and are not yet written to the row.
-    var pendingPolls: UInt32 = 0
+    /// The row's poll count as far as this process knows; the top bit marks polls not yet written.
+    private var pollsAndPending: UInt32
 
     static let none = 0
     private static let epoch = 1_600_000_000.0
+    private static let pendingBit: UInt32 = 1 << 31
 
     /// The mark of a removed entry in `PollTable`.
     static let removed = PollState(firstSeen: -.infinity, fingerprint: nil, validUntil: 0)
     var isRemoved: Bool { firstSeen == -.infinity }
 
-    init(firstSeen: Double, fingerprint: Int?, validUntil: Double) {
+    /// `polls` and `lastPolled`: what the row holds (nothing pending).
+    init(firstSeen: Double, fingerprint: Int?, validUntil: Double, polls: Int = 0, lastPolled: Double? = nil) {
         self.firstSeen = firstSeen
         self.fingerprint = fingerprint ?? Self.none
         self.validUntilSecond = Self.second(validUntil)
+        self.pollsAndPending = UInt32(clamping: min(max(0, polls), Int(Self.pendingBit - 1)))
+        self.lastPolled = lastPolled ?? 0
     }
 
     var validUntil: Double {
         get { Self.epoch + Double(validUntilSecond) }
         set { validUntilSecond = Self.second(newValue) }
+    }
+
+    var polls: Int { Int(pollsAndPending & ~Self.pendingBit) }
+
+    /// Whether polls counted here are not in the row yet.
+    var hasPendingPolls: Bool {
+        get { pollsAndPending & Self.pendingBit != 0 }
+        set { pollsAndPending = newValue ? pollsAndPending | Self.pendingBit : pollsAndPending & ~Self.pendingBit }
     }
 
     /// Whether a poll at `now` returning an observation with this fingerprint cannot change the row.
@@ -147,16 +163,18 @@ struct PollState {
         return Int32(offset)
     }
 
+    /// One more poll that changed nothing, not yet written.
     mutating func record(at instant: Double) {
-        pendingPolls += 1
+        if polls < Int(Self.pendingBit - 1) { pollsAndPending += 1 }
+        pollsAndPending |= Self.pendingBit
         lastPolled = max(lastPolled, instant)
     }
 
-    /// Adds the pending polls to a row read from the file.
+    /// Brings a row read from the file up to the polls counted here.
     func overlay(_ task: inout TrackedTask) {
-        guard pendingPolls > 0, task.firstSeen == firstSeen else { return }
-        task.pollCount += Int(pendingPolls)
-        task.lastPolled = max(task.lastPolled ?? lastPolled, lastPolled)
+        guard task.firstSeen == firstSeen else { return }
+        task.pollCount = max(task.pollCount, polls)
+        if lastPolled > 0 { task.lastPolled = max(task.lastPolled ?? lastPolled, lastPolled) }
     }
 
     /// Every field of an observation, hashed (the seed is per process; this never leaves memory).

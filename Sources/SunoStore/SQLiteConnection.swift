@@ -1,27 +1,11 @@
 import CSQLite
 import Foundation
 
-/// A SQLite failure with the result code, SQLite's message and the statement it came from.
-public struct SQLiteError: Error, CustomStringConvertible, Sendable {
-    public let code: Int32
-    public let message: String
-    public let sql: String?
-
-    public var description: String {
-        let base = "sqlite error \(code): \(message)"
-        guard let sql else { return base }
-        return "\(base) (in \"\(sql.prefix(80))\")"
-    }
-
-    /// SQLITE_BUSY / SQLITE_LOCKED: another connection holds the lock past the busy timeout.
-    public var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
-}
-
 /// One SQLite connection. Every pointer and C call of the store lives in this file.
 ///
-/// `@unchecked Sendable` invariant: a connection is only ever used inside `TaskStore`'s Mutex
-/// (one thread at a time), and statements never escape that lock. This is the project's one
-/// unchecked conformance; the compiler cannot see through the C handle.
+/// `@unchecked Sendable` invariant: a connection is used by one thread at a time — the writer's
+/// inside its Mutex (`WriterConnection`), a reader while it is checked out of the `ReaderPool` —
+/// and statements never outlive that use. The compiler cannot see through the C handle.
 final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private var cache: [String: Statement] = [:]
@@ -29,10 +13,11 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Process-wide settings, applied once before the first connection opens.
     private static let configured: Bool = csqlite_disable_memory_statistics() == SQLITE_OK
 
-    init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(SQLiteError) {
+    /// `create` false: the file must exist (readers open it after the writer set it up).
+    init(path: String, create: Bool = true, busyTimeoutMilliseconds: Int32 = 5_000) throws(SQLiteError) {
         _ = Self.configured
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
@@ -108,6 +93,9 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Rows changed by this connection since it opened.
+    var totalChanges: Int64 { sqlite3_total_changes64(handle) }
 
     fileprivate func error(_ rc: Int32, _ sql: String) -> SQLiteError {
         SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)

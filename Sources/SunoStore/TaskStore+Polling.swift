@@ -13,54 +13,66 @@ public struct ActiveTaskKey: Sendable, Equatable {
     }
 }
 
+// The collector's side: paging through the watch list, applying polled batches, writing the
+// poll bookkeeping. Each has an `…InBackground` twin that runs it on the writer's thread.
 extension TaskStore {
     /// Up to `limit` unfinished tasks in polling order (action, then `seq`: registration order) after
     /// `cursor` (nil: from the start), read through the partial index `tasks_active`. The collector
     /// pages through the watch list with it, so a cycle holds one page of ids, not the whole list;
     /// and since neighbours in `seq` share pages, a batch's writes touch few pages.
     public func activeTaskPage(after cursor: ActiveTaskKey?, limit: Int) throws -> [ActiveTaskKey] {
-        try withState { state in
-            let db = state.db
-            if cursor == nil, state.polls.isEmpty {
-                // The first cycle will remember every watched task: size the table once, rather than
-                // growing it (and holding the old and new storage at once) while the cycle runs.
+        try read(.watchList) { db in
+            if cursor == nil, polls.withLock({ $0.isEmpty }) {
+                // The first cycle will remember every watched task: size the table once, rather
+                // than growing it (and holding the old and new storage at once) while the cycle runs.
                 var active = 0
                 try db.statement("SELECT COUNT(*) FROM tasks WHERE outcome IS NULL").forEachRow {
                     active = Int($0.int(0))
                 }
-                state.polls.reserveCapacity(active)
+                polls.withLock { $0.reserveCapacity(active) }
             }
-            var keys: [ActiveTaskKey] = []
-            keys.reserveCapacity(max(0, limit))
-            // Columns: seq, id, action.
-            func read(_ select: Statement) throws {
-                try select.forEachRow { row in
-                    keys.append(
-                        ActiveTaskKey(
-                            rowid: row.int(0), id: row.string(1) ?? "",
-                            action: TaskAction(rawValue: row.string(2) ?? "") ?? .music))
-                }
-            }
-            // Two range scans of the index rather than one `(action, seq) > (?, ?)` condition, which
-            // SQLite would answer by scanning the cursor's action from its start on every page.
-            if let cursor {
-                let sameAction = try db.statement(
-                    """
-                    SELECT seq, id, action FROM tasks WHERE outcome IS NULL AND action = ?1 AND seq > ?2
-                    ORDER BY seq LIMIT ?3
-                    """)
-                try read(sameAction.bind(1, cursor.action.rawValue).bind(2, cursor.rowid).bind(3, limit))
-            }
-            if keys.count < limit {
-                let laterActions = try db.statement(
-                    """
-                    SELECT seq, id, action FROM tasks WHERE outcome IS NULL AND action > ?1
-                    ORDER BY action, seq LIMIT ?2
-                    """)
-                try read(laterActions.bind(1, cursor?.action.rawValue ?? "").bind(2, limit - keys.count))
-            }
-            return keys
+            return try Self.activeKeys(after: cursor, limit: limit, db)
         }
+    }
+
+    /// `activeTaskPage` on the writer's thread.
+    public func activeTaskPageInBackground(after cursor: ActiveTaskKey?, limit: Int) async throws -> [ActiveTaskKey] {
+        try await onWriterThread { try self.activeTaskPage(after: cursor, limit: limit) }
+    }
+
+    private static func activeKeys(after cursor: ActiveTaskKey?, limit: Int, _ db: SQLiteConnection) throws
+        -> [ActiveTaskKey]
+    {
+        var keys: [ActiveTaskKey] = []
+        keys.reserveCapacity(max(0, limit))
+        // Columns: seq, id, action.
+        func read(_ select: Statement) throws {
+            try select.forEachRow { row in
+                keys.append(
+                    ActiveTaskKey(
+                        rowid: row.int(0), id: row.string(1) ?? "",
+                        action: TaskAction(rawValue: row.string(2) ?? "") ?? .music))
+            }
+        }
+        // Two range scans of the index rather than one `(action, seq) > (?, ?)` condition, which
+        // SQLite would answer by scanning the cursor's action from its start on every page.
+        if let cursor {
+            let sameAction = try db.statement(
+                """
+                SELECT seq, id, action FROM tasks WHERE outcome IS NULL AND action = ?1 AND seq > ?2
+                ORDER BY seq LIMIT ?3
+                """)
+            try read(sameAction.bind(1, cursor.action.rawValue).bind(2, cursor.rowid).bind(3, limit))
+        }
+        if keys.count < limit {
+            let laterActions = try db.statement(
+                """
+                SELECT seq, id, action FROM tasks WHERE outcome IS NULL AND action > ?1
+                ORDER BY action, seq LIMIT ?2
+                """)
+            try read(laterActions.bind(1, cursor?.action.rawValue ?? "").bind(2, limit - keys.count))
+        }
+        return keys
     }
 
     /// Applies one polled batch of the collector: `transition` (the core's `BatchTransition.apply`)
@@ -77,34 +89,48 @@ extension TaskStore {
         _ tasks: [ActiveTaskKey], observations: [String: TaskObservation], now: Double, giveUpAfter: Double,
         _ transition: ([TrackedTask]) -> BatchTransition
     ) throws -> BatchTransition {
-        try withState { state in
+        try write(.poll) { db in
             var slow: [Int64] = []
             var fingerprints: [Int64: Int] = [:]
-            for task in tasks {
-                guard let observation = observations[task.id] else {
-                    slow.append(task.rowid)
-                    continue
-                }
-                let fingerprint = PollState.fingerprint(observation)
-                if var poll = state.polls[task.rowid], poll.isUnchanged(fingerprint: fingerprint, now: now) {
-                    poll.record(at: now)
-                    state.polls[task.rowid] = poll
-                } else {
-                    slow.append(task.rowid)
-                    fingerprints[task.rowid] = fingerprint
+            polls.withLock { polls in
+                for task in tasks {
+                    guard let observation = observations[task.id] else {
+                        slow.append(task.rowid)
+                        continue
+                    }
+                    let fingerprint = PollState.fingerprint(observation)
+                    if var poll = polls[task.rowid], poll.isUnchanged(fingerprint: fingerprint, now: now) {
+                        poll.record(at: now)
+                        polls[task.rowid] = poll
+                    } else {
+                        slow.append(task.rowid)
+                        fingerprints[task.rowid] = fingerprint
+                    }
                 }
             }
             guard !slow.isEmpty else { return BatchTransition() }
 
-            // (No copy of `state.polls` may be alive when it is mutated below: that would copy the whole table.)
-            let (batch, rows) = try state.db.transaction {
-                let rows = try Self.rows(rowids: slow, state.db, state.polls)
+            let (batch, rows) = try db.transaction {
+                let rows = try loadRows(rowids: slow, db)
                 let batch = transition(rows.tasks)
-                try Self.write(batch, rowids: rows.rowidsByID(), state.db, pollsInMemory: true)
+                try Self.write(batch, rowids: rows.rowidsByID(), db, pollsInMemory: true)
                 return (batch, rows)
             }
-            Self.remember(batch, rows: rows, fingerprints: fingerprints, giveUpAfter: giveUpAfter, in: &state.polls)
+            polls.withLock { polls in
+                Self.remember(batch, rows: rows, fingerprints: fingerprints, giveUpAfter: giveUpAfter, in: &polls)
+            }
             return batch
+        }
+    }
+
+    /// `applyPoll` on the writer's thread.
+    @discardableResult
+    public func applyPollInBackground(
+        _ tasks: [ActiveTaskKey], observations: [String: TaskObservation], now: Double, giveUpAfter: Double,
+        _ transition: @escaping @Sendable ([TrackedTask]) -> BatchTransition
+    ) async throws -> BatchTransition {
+        try await onWriterThread {
+            try self.applyPoll(tasks, observations: observations, now: now, giveUpAfter: giveUpAfter, transition)
         }
     }
 
@@ -114,26 +140,26 @@ extension TaskStore {
         _ batch: BatchTransition, rows: LoadedRows, fingerprints: [Int64: Int], giveUpAfter: Double,
         in polls: inout PollTable
     ) {
-        var changed: [String: (firstSeen: Double, isFinished: Bool, validUntil: Double)] = [:]
+        var changed: [String: (isFinished: Bool, validUntil: Double, polls: Int, lastPolled: Double?)] = [:]
         changed.reserveCapacity(batch.changed.count)
         for task in batch.changed {
-            changed[task.id] = (task.firstSeen, task.isFinished, task.submitReference + giveUpAfter)
+            changed[task.id] = (task.isFinished, task.submitReference + giveUpAfter, task.pollCount, task.lastPolled)
         }
         let unchanged = Set(batch.polledUnchanged)
         for (rowid, task) in zip(rows.rowids, rows.tasks) {
             if let written = changed[task.id] {
-                // The row now holds its polls; a finished task is not polled again.
+                // The row holds its polls now; a finished task is not polled again.
                 polls[rowid] =
                     written.isFinished
                     ? nil
                     : PollState(
-                        firstSeen: written.firstSeen, fingerprint: fingerprints[rowid], validUntil: written.validUntil)
+                        firstSeen: task.firstSeen, fingerprint: fingerprints[rowid], validUntil: written.validUntil,
+                        polls: written.polls, lastPolled: written.lastPolled)
             } else if unchanged.contains(task.id) {
-                var poll =
-                    polls[rowid].flatMap { $0.firstSeen == task.firstSeen ? $0 : nil }
-                    ?? PollState(firstSeen: task.firstSeen, fingerprint: nil, validUntil: 0)
-                poll.fingerprint = fingerprints[rowid] ?? PollState.none
-                poll.validUntil = task.submitReference + giveUpAfter
+                // `task` is the row as read (with the polls counted here): this poll comes on top.
+                var poll = PollState(
+                    firstSeen: task.firstSeen, fingerprint: fingerprints[rowid],
+                    validUntil: task.submitReference + giveUpAfter, polls: task.pollCount, lastPolled: task.lastPolled)
                 poll.record(at: batch.polledAt)
                 polls[rowid] = poll
             } else {
@@ -143,38 +169,48 @@ extension TaskStore {
     }
 
     /// Writes the polls counted in memory to their rows, in rowid order and in transactions of at
-    /// most 1000 rows (the lock is released between them). Returns the number of rows written.
+    /// most 1000 rows (the writer is free between them). Returns the number of rows written.
     @discardableResult
     public func flushPollBookkeeping() throws -> Int {
-        let pending = try withState { state in
-            state.polls.rowidsWithPendingPolls()
-        }
+        let pending = polls.withLock { $0.rowidsWithPendingPolls() }
         var written = 0
         var start = 0
         while start < pending.count {
             let chunk = pending[start..<min(start + 1_000, pending.count)]
-            try withState { state in
-                try state.db.transaction {
-                    let touch = try state.db.statement(
+            let states = polls.withLock { polls in chunk.map { polls[$0] } }
+            try write(.flush) { db in
+                try db.transaction {
+                    // Counts are whole (see `PollState`): the larger of the row's and ours.
+                    let touch = try db.statement(
                         """
-                        UPDATE tasks SET last_polled = max(coalesce(last_polled, ?1), ?1), poll_count = poll_count + ?2
+                        UPDATE tasks SET last_polled = max(coalesce(last_polled, ?1), ?1),
+                            poll_count = max(poll_count, ?2)
                         WHERE seq = ?3 AND first_seen = ?4
                         """)
-                    for rowid in chunk {
-                        guard let poll = state.polls[rowid], poll.pendingPolls > 0 else { continue }
-                        touch.bind(1, poll.lastPolled).bind(2, Int(poll.pendingPolls)).bind(3, rowid).bind(
-                            4, poll.firstSeen)
+                    for (rowid, state) in zip(chunk, states) {
+                        guard let state, state.hasPendingPolls else { continue }
+                        touch.bind(1, state.lastPolled).bind(2, state.polls).bind(3, rowid).bind(4, state.firstSeen)
                         try touch.run()
+                        written += 1
                     }
                 }
-                for rowid in chunk {
-                    guard state.polls[rowid] != nil else { continue }
-                    written += 1
-                    state.polls[rowid]?.pendingPolls = 0
+            }
+            polls.withLock { polls in
+                for (rowid, state) in zip(chunk, states) {
+                    guard let state, var current = polls[rowid] else { continue }
+                    // Polls counted after the copy was taken stay pending.
+                    if current.polls == state.polls { current.hasPendingPolls = false }
+                    polls[rowid] = current
                 }
             }
             start += chunk.count
         }
         return written
+    }
+
+    /// `flushPollBookkeeping` on the writer's thread.
+    @discardableResult
+    public func flushPollBookkeepingInBackground() async throws -> Int {
+        try await onWriterThread { try self.flushPollBookkeeping() }
     }
 }

@@ -6,7 +6,7 @@ extension TaskStore {
     /// raw value (kept as given in the row; counters use the bounded label).
     @discardableResult
     public func register(_ registrations: [Registration], source: String, now: Double) throws -> RegistrationResult {
-        try withConnection { db in
+        try write(.register) { db in
             try db.transaction {
                 let insert = try db.statement(
                     """

@@ -11,9 +11,9 @@ struct LoadedRows {
         tasks.reserveCapacity(capacity)
     }
 
-    mutating func append(_ rowid: Int64, _ task: TrackedTask) {
-        rowids.append(rowid)
-        tasks.append(task)
+    mutating func append(_ row: Statement) {
+        rowids.append(TaskRow.rowid(row))
+        tasks.append(TaskRow.decode(row))
     }
 
     func rowidsByID() -> [String: Int64] {
@@ -24,52 +24,62 @@ struct LoadedRows {
     }
 }
 
-// Task rows read by id or by `seq`, shared by the writes and the task API.
+// Task rows read by id, by `seq` or by a query, shared by the writes and the task API. Rows come
+// as callers see them: the stored values brought up to the polls counted in memory.
 extension TaskStore {
-    /// A row as callers see it: the stored values plus the polls counted in memory.
-    static func decode(_ row: Statement, _ polls: PollTable) -> TrackedTask {
-        var task = TaskRow.decode(row)
-        polls[TaskRow.rowid(row)]?.overlay(&task)
-        return task
+    /// Brings rows read from the file up to the polls counted in memory (one lock for all).
+    func overlayPolls(_ rows: inout LoadedRows) {
+        polls.withLock { polls in
+            for index in rows.tasks.indices { polls[rows.rowids[index]]?.overlay(&rows.tasks[index]) }
+        }
+    }
+
+    /// The rows a query selecting `TaskRow.columns` returns.
+    func loadRows(_ select: Statement, capacity: Int = 0) throws -> LoadedRows {
+        var rows = LoadedRows(capacity: capacity)
+        try select.forEachRow { rows.append($0) }
+        overlayPolls(&rows)
+        return rows
     }
 
     /// The rows of `ids` (each once, unknown ids skipped), read with one statement per
     /// `maxIDsPerStatement` ids rather than one per id.
-    static func rows(ids: [String], _ db: SQLiteConnection, _ polls: PollTable) throws -> LoadedRows {
+    func loadRows(ids: [String], _ db: SQLiteConnection) throws -> LoadedRows {
         var rows = LoadedRows(capacity: ids.count)
-        try readRows(whose: "id", in: ids, into: &rows, db, polls) { $0.bind($1, $2) }
+        try Self.readRows(whose: "id", in: ids, into: &rows, db) { $0.bind($1, $2) }
+        overlayPolls(&rows)
         return rows
     }
 
     /// The rows of `rowids` that still exist.
-    static func rows(rowids: [Int64], _ db: SQLiteConnection, _ polls: PollTable) throws -> LoadedRows {
+    func loadRows(rowids: [Int64], _ db: SQLiteConnection) throws -> LoadedRows {
         var rows = LoadedRows(capacity: rowids.count)
         // A batch is usually a run of neighbouring rows (the watch list is polled in `seq` order):
         // one range scan then reads them without the sorted temporary index and the one seek per
-        // row that `IN (…)` costs. Rows in the range that were not asked for are skipped unread.
+        // row that `IN (…)` costs. Rows in the range that were not asked for are skipped undecoded.
         if let first = rowids.min(), let last = rowids.max(), last - first < 2 * Int64(rowids.count) {
             let wanted = Set(rowids)
             let select = try db.statement("SELECT \(TaskRow.columns) FROM tasks WHERE seq BETWEEN ?1 AND ?2")
             try select.bind(1, first).bind(2, last).forEachRow { row in
-                let rowid = TaskRow.rowid(row)
-                if wanted.contains(rowid) { rows.append(rowid, decode(row, polls)) }
+                if wanted.contains(TaskRow.rowid(row)) { rows.append(row) }
             }
-            return rows
+        } else {
+            try Self.readRows(whose: "seq", in: rowids, into: &rows, db) { $0.bind($1, $2) }
         }
-        try readRows(whose: "seq", in: rowids, into: &rows, db, polls) { $0.bind($1, $2) }
+        overlayPolls(&rows)
         return rows
     }
 
     /// Appends the rows whose `column` is one of `keys`, one `IN (…)` statement per chunk of keys.
     private static func readRows<Key>(
         whose column: String, in keys: [Key], into rows: inout LoadedRows, _ db: SQLiteConnection,
-        _ polls: PollTable, bind: (Statement, Int32, Key) -> Void
+        bind: (Statement, Int32, Key) -> Void
     ) throws {
         try forEachChunk(of: keys) { chunk in
             let select = try db.statement(
                 "SELECT \(TaskRow.columns) FROM tasks WHERE \(column) IN (\(placeholders(chunk.count)))")
             for (offset, key) in chunk.enumerated() { bind(select, Int32(offset + 1), key) }
-            try select.forEachRow { rows.append(TaskRow.rowid($0), decode($0, polls)) }
+            try select.forEachRow { rows.append($0) }
         }
     }
 

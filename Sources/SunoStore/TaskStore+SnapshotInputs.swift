@@ -5,7 +5,7 @@ import SunoExporterCore
 extension TaskStore {
     /// Every persisted aggregate cell.
     public func aggregates() throws -> [AggregateCell: Double] {
-        try withConnection { db in
+        try read(.snapshot) { db in
             var cells: [AggregateCell: Double] = [:]
             try db.statement("SELECT kind, action, model, label, slot, value FROM aggregates").forEachRow { row in
                 guard let kind = AggregateCell.Kind(rawValue: row.string(0) ?? "") else { return }
@@ -20,7 +20,7 @@ extension TaskStore {
 
     /// Models admitted to the label set, in admission order.
     public func admittedModels() throws -> [String] {
-        try withConnection { db in
+        try read(.snapshot) { db in
             var names: [String] = []
             try db.statement("SELECT name FROM models ORDER BY position").forEachRow {
                 names.append($0.string(0) ?? "")
@@ -31,7 +31,7 @@ extension TaskStore {
 
     /// Non-finished tasks grouped by action, model and status class, with stuck counts.
     public func activeGroups(now: Double, policy: LifecyclePolicy) throws -> [ActiveGroup] {
-        try withConnection { db in
+        try read(.snapshot) { db in
             let select = try db.statement(
                 """
                 SELECT action, model, status, COUNT(*),
@@ -63,7 +63,7 @@ extension TaskStore {
     /// Failures and finishes since `since` per action and model label, from the per-minute rollup
     /// (at most 1440 minutes × labels rows, whatever the history holds).
     public func finishCounts(since: Double, window: String) throws -> [FailureWindow] {
-        try withConnection { db in
+        try read(.snapshot) { db in
             let select = try db.statement(
                 """
                 SELECT action, model, SUM(failures), SUM(finished) FROM finish_minutes

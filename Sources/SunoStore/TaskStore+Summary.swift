@@ -53,7 +53,7 @@ extension TaskStore {
         let isStuck = "?1 - \(since) > (CASE action WHEN 'LYRICS' THEN ?3 ELSE ?2 END)"
         let music = policy.stuckThreshold(for: .music)
         let lyrics = policy.stuckThreshold(for: .lyrics)
-        return try withConnection { db in
+        return try read { db in
             var active = Dictionary(uniqueKeysWithValues: TaskStatus.nonTerminal.map { ($0, 0) })
             var stuck = 0
             let counts = try db.statement(

@@ -8,18 +8,26 @@ extension TaskStore {
     /// uses `applyPoll`.
     @discardableResult
     public func update(ids: [String], _ transition: ([TrackedTask]) -> BatchTransition) throws -> BatchTransition {
-        try withState { state in
-            // (No copy of `state.polls` may be alive when it is mutated below: that would copy the whole table.)
-            let (batch, rowids) = try state.db.transaction {
-                let rows = try Self.rows(ids: ids, state.db, state.polls)
+        try write(.hook) { db in
+            let (batch, rows) = try db.transaction {
+                let rows = try loadRows(ids: ids, db)
                 let batch = transition(rows.tasks)
-                let rowids = rows.rowidsByID()
-                try Self.write(batch, rowids: rowids, state.db)
-                return (batch, rowids)
+                try Self.write(batch, rowids: rows.rowidsByID(), db)
+                return (batch, rows)
             }
-            // A rewritten row holds its pending polls now, and no poll applied what it holds.
-            for task in batch.changed {
-                if let rowid = rowids[task.id] { state.polls[rowid] = nil }
+            // A rewritten row holds every poll counted so far, and no poll applied what it holds.
+            var written: [String: TrackedTask] = [:]
+            for task in batch.changed { written[task.id] = task }
+            polls.withLock { polls in
+                for (rowid, read) in zip(rows.rowids, rows.tasks) {
+                    guard let task = written[read.id] else { continue }
+                    polls[rowid] =
+                        task.isFinished
+                        ? nil
+                        : PollState(
+                            firstSeen: task.firstSeen, fingerprint: nil, validUntil: 0, polls: task.pollCount,
+                            lastPolled: task.lastPolled)
+                }
             }
             return batch
         }
@@ -30,8 +38,7 @@ extension TaskStore {
     /// `finished_at` of its row as they are (`TaskRow.updateUnfinishedSQL`).
     public func commit(_ batch: BatchTransition) throws {
         guard !batch.isEmpty else { return }
-        try withState { state in
-            let db = state.db
+        try write(.poll) { db in
             let ids = Set(batch.changed.map(\.id)).union(batch.history.map(\.taskID))
             let rewritten = try db.transaction {
                 let rowids = try Self.rowids(ids: Array(ids), db)
@@ -39,8 +46,10 @@ extension TaskStore {
                 return rowids
             }
             // The rows were written as given: nothing counted in memory applies to them any more.
-            for task in batch.changed {
-                if let rowid = rewritten[task.id] { state.polls[rowid] = nil }
+            polls.withLock { polls in
+                for task in batch.changed {
+                    if let rowid = rewritten[task.id] { polls[rowid] = nil }
+                }
             }
         }
     }

@@ -2,9 +2,9 @@ import Foundation
 
 /// Runs the benchmarks in order and turns their results into the table's rows, each figure beside
 /// the yardstick measured in the same run. `sections` picks some (all by default):
-/// parts, collector, metrics, history, memory, gateway, proxy.
+/// parts, collector, metrics, history, contention, memory, gateway, proxy.
 enum BenchRunner {
-    static let allSections = ["parts", "collector", "metrics", "history", "memory", "gateway", "proxy"]
+    static let allSections = ["parts", "collector", "metrics", "history", "contention", "memory", "gateway", "proxy"]
 
     static func run(sections requested: [String]) async throws {
         let sections = requested.isEmpty ? allSections : requested
@@ -32,6 +32,8 @@ enum BenchRunner {
                 addMetricsRows(try MetricsBench.run(), to: table)
             case "history":
                 addHistoryRows(try MetricsBench.runHistory(), to: table)
+            case "contention":
+                addContentionRows(try await ContentionBench.run(tasks: 100_000), to: table)
             case "memory":
                 addMemoryRow(try await MemoryBench.run(), to: table)
             case "gateway":
@@ -176,6 +178,40 @@ enum BenchRunner {
                 yardstick: "\(Format.number(Double(result.smallTasks))) in history: " + load(result.small)
                     + " · publish \(Format.milliseconds(result.smallPublishCPU))",
                 ratio: "p99 " + Format.ratio(ratio), target: "p99 ≤ 2× the 1k p99", passed: ratio <= 2))
+    }
+
+    static func addContentionRows(_ result: ContentionBench.Result, to table: ResultTable) {
+        let cycles = result.cycleSeconds.map { Format.number($0, 1) }.joined(separator: ", ")
+        let during =
+            "while \(Format.number(Double(result.tasks))) tasks change status (cycles of \(cycles) s; "
+            + "\(Format.number(result.coverage * 100))% of the run)"
+        let clients = "wrk \(ContentionBench.connections) connections, \(ContentionBench.pause) ms pause"
+        let (idle, loaded) = (result.idle, result.loaded)
+        let metricsRatio = loaded.metrics.p99 / idle.metrics.p99
+        table.add(
+            ResultRow(
+                section: "contention", measure: "/metrics gzip p99 \(during), \(clients)",
+                value: paced(loaded.metrics), yardstick: "idle exporter: " + paced(idle.metrics),
+                ratio: "p99 " + Format.ratio(metricsRatio), target: "p99 ≤ 2× idle", passed: metricsRatio <= 2))
+        let staticRatio = loaded.metrics.p99 / loaded.staticMetrics.p99
+        table.add(
+            ResultRow(
+                section: "contention", measure: "/metrics gzip p99 during the same cycles, against a static buffer",
+                value: paced(loaded.metrics),
+                yardstick: "static MHD gzip buffer, same load: " + paced(loaded.staticMetrics) + " (idle "
+                    + paced(idle.staticMetrics) + ")",
+                ratio: "p99 " + Format.ratio(staticRatio), target: "", passed: nil))
+        table.add(
+            ResultRow(
+                section: "contention", measure: "GET /api/v1/tasks (100 per page) p99 \(during), \(clients)",
+                value: paced(loaded.api), yardstick: "idle exporter: " + paced(idle.api),
+                ratio: "p99 " + Format.ratio(loaded.api.p99 / idle.api.p99), target: "p99 ≤ 50 ms",
+                passed: loaded.api.p99 <= 0.05))
+    }
+
+    /// "p99 1.23 ms · 456 req/s"
+    static func paced(_ load: MetricsBench.Load) -> String {
+        "p99 \(Format.milliseconds(load.p99)) · \(Format.number(load.requestsPerSecond)) req/s"
     }
 
     static func addMemoryRow(_ result: MemoryBench.Result, to table: ResultTable) {

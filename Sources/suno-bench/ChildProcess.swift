@@ -97,6 +97,12 @@ final class ChildProcess {
         return try readLine()
     }
 
+    /// Lowers the child's CPU priority (nice `value`): for a stand-in of a remote service, whose
+    /// CPU would not compete with the measured process's threads in production.
+    func lowerPriority(to value: Int32) {
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(process.processIdentifier), value)
+    }
+
     /// Closes the child's stdin (its cue to exit) and waits for it.
     func finish() {
         try? input.close()

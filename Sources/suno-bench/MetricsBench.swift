@@ -150,6 +150,11 @@ enum MetricsBench {
         let cpuStart = Measure.processCPUSeconds()
         let output = String(decoding: try runProcess("/usr/bin/wrk", arguments), as: UTF8.self)
         let cpu = Measure.processCPUSeconds() - cpuStart
+        return try load(fromWrk: output, url: url, cpu: cpu)
+    }
+
+    /// Reads wrk's summary (run with `--latency`); `cpu` is the server's CPU seconds meanwhile.
+    static func load(fromWrk output: String, url: String, cpu: Double) throws -> Load {
         guard !output.contains("Non-2xx"), !output.contains("Socket errors") else {
             throw BenchError("wrk saw errors against \(url):\n\(output)")
         }

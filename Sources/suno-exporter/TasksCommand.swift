@@ -17,6 +17,8 @@ struct TasksCommand: ParsableCommand {
         func open() throws -> TaskStore {
             do {
                 return try TaskStore(path: storagePath, upgrading: false)
+            } catch let error as StoreOpenError {
+                throw TasksCommandError(error.description)
             } catch {
                 throw TasksCommandError("cannot open store \(storagePath): \(error)")
             }

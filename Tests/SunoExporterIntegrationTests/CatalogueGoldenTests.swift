@@ -38,7 +38,7 @@ struct CatalogueGoldenTests {
         recorder.idsMissing = 3
         recorder.lastSuccess = now
         recorder.cycleDurations.observe(0.12)
-        let input = CatalogueInput(
+        var input = CatalogueInput(
             aggregates: deltas.values, exemplars: deltas.exemplars,
             groups: [
                 ActiveGroup(
@@ -59,6 +59,7 @@ struct CatalogueGoldenTests {
             labeler: ModelLabeler(maxModels: 30, admitted: ["chirp-v4", "chirp-\"x\\y"]),
             selfMetrics: recorder, storeSizeBytes: 1_048_576,
             buildInfo: BuildInfo(version: "0.1.0", revision: "0123456789ab", swiftVersion: "6.3"))
+        input.storeErrors = [.poll: 3, .probe: 2]
         // Process metrics are real families with fixed values, so the golden names every one of them.
         let process = ProcessMetrics.collect().map { family in
             var fixed = family
@@ -120,7 +121,8 @@ struct CatalogueGoldenTests {
             "suno_upstream_requests_total", "suno_upstream_request_duration_seconds",
             "suno_upstream_ids_requested_total",
             "suno_upstream_ids_missing_total", "suno_collector_last_success_timestamp_seconds",
-            "suno_collector_cycle_duration_seconds", "suno_store_size_bytes", "suno_exporter_build_info",
+            "suno_collector_cycle_duration_seconds", "suno_store_size_bytes", "suno_store_errors_total",
+            "suno_exporter_build_info",
             "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
             "process_start_time_seconds",
             "suno_account_balance_usd", "suno_account_used_usd", "suno_account_requests",

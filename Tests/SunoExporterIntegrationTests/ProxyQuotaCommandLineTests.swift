@@ -10,7 +10,7 @@ import Testing
 
     @Test(arguments: [
         (["--proxy", "--proxy.max-in-flight", "0"], "--proxy.max-in-flight must be at least 1"),
-        (["--proxy.max-in-flight", "256"], "below --web.max-connections (256)"),
+        (["--proxy.max-in-flight", "4096"], "below --web.max-connections (4096)"),
         (["--proxy", "--proxy.timeout", "0s"], "--proxy.timeout must be at least 1s"),
         (["--cometapi.quota-interval", "1s"], "--cometapi.quota-interval must be at least 10s"),
         (["--cometapi.quota-url", "https://query.example/user/quota?key=sk-flag-Leak42x"], "must not hold a key"),

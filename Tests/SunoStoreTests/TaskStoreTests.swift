@@ -31,7 +31,11 @@ struct TaskStoreTests {
             let store = try TaskStore(path: dir.databasePath)
             try store.withConnection { try $0.execute("PRAGMA user_version = 99") }
         }
-        #expect(throws: SQLiteError.self) { try TaskStore(path: dir.databasePath) }
+        #expect {
+            try TaskStore(path: dir.databasePath)
+        } throws: { error in
+            (error as? StoreOpenError)?.problem == .newerSchema(found: 99, supported: Migrations.all.count)
+        }
     }
 
     @Test func refusesAFileThatIsNotADatabase() throws {
@@ -39,7 +43,11 @@ struct TaskStoreTests {
         defer { dir.remove() }
         try Data("this is not sqlite, just text that is long enough to have a header".utf8)
             .write(to: URL(fileURLWithPath: dir.databasePath))
-        #expect(throws: SQLiteError.self) { try TaskStore(path: dir.databasePath) }
+        #expect {
+            try TaskStore(path: dir.databasePath)
+        } throws: { error in
+            (error as? StoreOpenError)?.problem == .failure(.notADatabase)
+        }
     }
 
     @Test func registrationCountsDuplicatesAndFeedsTheCounter() throws {
@@ -118,7 +126,7 @@ struct TaskStoreTests {
         #expect {
             try TaskStore(path: dir.databasePath, upgrading: false)
         } throws: { error in
-            (error as? SQLiteError)?.message.contains("start `suno-exporter serve`") == true
+            "\(error)".contains("start `suno-exporter serve`")
         }
         let untouched = try SQLiteConnection(path: dir.databasePath)
         #expect(try Migrations.currentVersion(untouched) == 1)

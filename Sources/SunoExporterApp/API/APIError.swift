@@ -30,13 +30,14 @@ struct APIError: Error, Sendable, Equatable {
             headers: [Header(name: "Allow", value: allow.joined(separator: ", "))])
     }
 
-    /// A store failure: a lock held past the busy timeout is temporary (503, retry), anything else is ours (500).
+    /// A store failure: 503 with `Retry-After`, as the store recovers by itself (a lock released,
+    /// space freed). Nothing was committed: a registration that fails is never acknowledged.
     static func store(_ error: any Error) -> APIError {
-        if let sqlite = error as? SQLiteError, sqlite.isBusy {
-            return APIError(
-                status: 503, message: "store busy, retry shortly", headers: [Header(name: "Retry-After", value: "1")])
-        }
-        return APIError(status: 500, message: "store error: \(error)")
+        let failure = StorageFailure(error)
+        let wait = failure == .locked ? "1" : "30"
+        return APIError(
+            status: 503, message: "store unavailable (\(failure.summary)), retry later",
+            headers: [Header(name: "Retry-After", value: wait)])
     }
 
     var response: HTTPResponse {

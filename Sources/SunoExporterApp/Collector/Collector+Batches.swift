@@ -11,6 +11,8 @@ extension Collector {
 
     struct BatchResult: Sendable {
         var failed = false
+        /// The store failed (the gateway answered).
+        var storeFailed = false
         var error: String?
         var changed = 0
         var finished = 0
@@ -37,11 +39,11 @@ extension Collector {
         }
 
         /// The next batch, or nil when the watch list is done.
-        mutating func next() throws -> Batch? {
+        mutating func next() async throws -> Batch? {
             // Keep a full batch buffered when there is one: batches are only cut short where the action changes.
             let pageSize = size * 10
             while buffer.count - position < size && !exhausted {
-                let page = try store.activeTaskPage(after: cursor, limit: pageSize)
+                let page = try await store.activeTaskPageInBackground(after: cursor, limit: pageSize)
                 cursor = page.last ?? cursor
                 exhausted = page.count < pageSize
                 buffer.removeFirst(position)
@@ -71,15 +73,13 @@ extension Collector {
             result.error = error.description
             return result
         }
-        var byID: [String: TaskObservation] = [:]
-        byID.reserveCapacity(observations.count)
-        for observation in observations { byID[observation.taskID] = observation }
+        let byID = Dictionary(observations.map { ($0.taskID, $0) }, uniquingKeysWith: { _, last in last })
         let missing = batch.tasks.reduce(0) { $0 + (byID[$1.id] == nil ? 1 : 0) }
         recorder.recordIDs(requested: batch.tasks.count, missing: missing)
         result.missing = missing
         let now = clock()
         do {
-            let transition = try store.applyPoll(
+            let transition = try await store.applyPollInBackground(
                 batch.tasks, observations: byID, now: now, giveUpAfter: settings.policy.giveUpAfter
             ) { rows in
                 self.rules(byID, rows: rows, now: now, isPoll: true)
@@ -89,7 +89,7 @@ extension Collector {
             result.finished = transition.finished
         } catch {
             result.failed = true
-            result.error = "store write failed: \(error)"
+            result.storeFailed = true
         }
         return result
     }
@@ -118,8 +118,10 @@ extension Collector.CycleReport {
     mutating func add(_ result: Collector.BatchResult) {
         if result.failed {
             failedBatches += 1
+            if result.storeFailed { storeFailures += 1 }
             if firstError == nil { firstError = result.error }
         }
+        if !result.failed || result.storeFailed { answeredBatches += 1 }
         changed += result.changed
         finished += result.finished
         missing += result.missing

@@ -56,7 +56,11 @@ public final class Collector: Sendable {
         public var changed = 0
         public var finished = 0
         public var missing = 0
-        /// The first failure of the cycle, safe to log.
+        /// Batches (or watch-list pages) the store could not read or write; the store's health logs why.
+        public var storeFailures = 0
+        /// Batches the gateway answered validly.
+        public var answeredBatches = 0
+        /// The first gateway failure of the cycle, safe to log.
         public var firstError: String?
     }
 
@@ -73,7 +77,7 @@ public final class Collector: Sendable {
                 try? await Task.sleep(for: .seconds(min(remaining, 0.25)))
             }
         }
-        flushPolls()
+        await flushPollsInBackground()
     }
 
     /// One full cycle. Never throws: failures are logged once, counted, and the loop goes on.
@@ -85,54 +89,57 @@ public final class Collector: Sendable {
             store: store, size: settings.batchSize, owns: { [settings] id in settings.shard?.owns(id) ?? true })
         let first: Batch?
         do {
-            first = try batches.next()
+            first = try await batches.next()
         } catch {
-            logger.error("store read failed", metadata: ["error": "\(error)"])
+            // (Logged by the store's health, once per change.)
             recorder.recordCycle(
                 seconds: clock() - started, reachedGateway: false, fullySuccessful: false, endedAt: clock())
-            publish()
+            await publish()
             return report
         }
 
-        var storeError: String?
+        var watchListUnread = false
         await withTaskGroup(of: BatchResult.self) { group in
             var pending = first
-            func nextBatch() -> Batch? {
-                defer {
+            // The batch read ahead, and the one after it read now (while the others are fetched).
+            func nextBatch() async -> Batch? {
+                let batch = pending
+                if batch != nil, !watchListUnread {
                     do {
-                        pending = storeError == nil ? try batches.next() : nil
+                        pending = try await batches.next()
                     } catch {
-                        storeError = "store read failed: \(error)"
+                        watchListUnread = true
                         pending = nil
                     }
                 }
-                return pending
+                return batch
             }
             for _ in 0..<max(1, settings.concurrency) {
-                guard let batch = nextBatch() else { break }
+                guard let batch = await nextBatch() else { break }
                 report.batches += 1
                 group.addTask { await self.poll(batch) }
             }
             for await result in group {
                 report.add(result)
-                if let batch = nextBatch() {
+                if let batch = await nextBatch() {
                     report.batches += 1
                     group.addTask { await self.poll(batch) }
                 }
             }
         }
         report.tasks = batches.handedOut
-        if let storeError {
+        if watchListUnread {
             // The rest of the watch list could not be read: the cycle is incomplete.
             report.failedBatches += 1
             report.batches += 1
-            if report.firstError == nil { report.firstError = storeError }
+            report.storeFailures += 1
         }
 
         let ended = clock()
-        let reached = report.failedBatches < report.batches || report.batches == 0
+        // A batch the store failed to write still got a valid answer from the gateway.
+        let reached = report.answeredBatches > 0 || report.batches == 0
         recorder.recordCycle(
-            seconds: ended - started, reachedGateway: report.batches == 0 ? true : reached,
+            seconds: ended - started, reachedGateway: reached,
             fullySuccessful: report.failedBatches == 0, endedAt: ended)
         if let error = report.firstError {
             logger.warning(
@@ -148,10 +155,15 @@ public final class Collector: Sendable {
                     "finished": "\(report.finished)", "seconds": "\(String(format: "%.3f", ended - started))",
                 ])
         }
-        pruneIfDue(now: ended)
-        flushPollsIfDue(now: ended)
+        await pruneIfDue(now: ended)
+        await flushPollsIfDue(now: ended)
+        if store.health.writesFailing {
+            // The store notices by itself when space (or write access) is back: only a probe that
+            // finds room ends a failure (its outcome is in the store's health).
+            try? await store.probeWriteInBackground()
+        }
         state.firstCycleDone.store(true, ordering: .releasing)
-        publish()
+        await publish()
         HeapTrim.releaseFreeMemory()
         return report
     }
@@ -192,20 +204,21 @@ public final class Collector: Sendable {
             // Stamped before the flag clears, so a change arriving meanwhile waits a whole gap.
             lastPublish.withLock { $0 = ContinuousClock.now }
             publishScheduled.withLock { $0 = false }
-            publish()
+            await publish()
         }
     }
 
-    func publish() {
+    /// A new snapshot, built off Swift's pool. Should the store be unreadable, scrapes keep the last one.
+    func publish() async {
         lastPublish.withLock { $0 = ContinuousClock.now }
         do {
-            try publisher.publish(now: clock())
+            try await publisher.publishInBackground(now: clock())
         } catch {
             logger.error("snapshot failed", metadata: ["error": "\(error)"])
         }
     }
 
-    private func flushPollsIfDue(now: Double) {
+    private func flushPollsIfDue(now: Double) async {
         let due = lastPollFlush.withLock { last in
             guard let previous = last else {
                 last = now
@@ -215,31 +228,30 @@ public final class Collector: Sendable {
             last = now
             return true
         }
-        if due { flushPolls() }
+        if due { await flushPollsInBackground() }
     }
 
-    /// Writes the polls the store counted in memory to their rows.
+    /// Writes the polls the store counted in memory to their rows, on the caller's thread.
+    /// (A failure is logged by the store's health; the polls stay counted for the next flush.)
     public func flushPolls() {
-        do {
-            try store.flushPollBookkeeping()
-        } catch {
-            logger.error("poll bookkeeping write failed", metadata: ["error": "\(error)"])
-        }
+        _ = try? store.flushPollBookkeeping()
     }
 
-    private func pruneIfDue(now: Double) {
+    private func flushPollsInBackground() async {
+        _ = try? await store.flushPollBookkeepingInBackground()
+    }
+
+    private func pruneIfDue(now: Double) async {
         let due = lastPrune.withLock { last in
             guard now - last >= 3_600 else { return false }
             last = now
             return true
         }
         guard due else { return }
-        do {
-            let cutoff = now - settings.retention
-            let pruned = try store.prune(finishedBefore: cutoff, rollupBefore: min(cutoff, now - 86_400))
-            if pruned > 0 { logger.info("pruned finished tasks", metadata: ["tasks": "\(pruned)"]) }
-        } catch {
-            logger.error("prune failed", metadata: ["error": "\(error)"])
-        }
+        // (A failure is logged by the store's health; pruning is tried again in an hour.)
+        let cutoff = now - settings.retention
+        let pruned = try? await store.pruneInBackground(
+            finishedBefore: cutoff, rollupBefore: min(cutoff, now - 86_400))
+        if let pruned, pruned > 0 { logger.info("pruned finished tasks", metadata: ["tasks": "\(pruned)"]) }
     }
 }

@@ -1,4 +1,5 @@
 import SunoExporterCore
+import SunoStore
 import Synchronization
 
 /// State shared by the collector, the snapshot publisher and the HTTP routes.
@@ -9,8 +10,14 @@ public final class ExporterState: Sendable {
     public let exemplars = Mutex<[AggregateCell: Exemplar]>([:])
     /// Set when the first collector cycle has ended (`/-/ready`).
     public let firstCycleDone = Atomic<Bool>(false)
+    /// The store's view of its storage (`/-/ready`), when there is a store.
+    let storeHealth: StoreHealth?
 
-    public init(maxModels: Int, admittedModels: [String]) {
+    public init(maxModels: Int, admittedModels: [String], storeHealth: StoreHealth? = nil) {
         labeler = Mutex(ModelLabeler(maxModels: maxModels, admitted: admittedModels))
+        self.storeHealth = storeHealth
     }
+
+    /// Why the exporter is not ready because of its store (writes or snapshot reads failing), or nil.
+    public var storeProblem: String? { storeHealth?.problem }
 }

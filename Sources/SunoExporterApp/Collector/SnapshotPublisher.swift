@@ -4,8 +4,10 @@ import Synchronization
 
 /// Builds, renders and holds the metrics snapshot that `/metrics` serves.
 ///
-/// Publishing reads only O(series) rows (aggregates, grouped active tasks, ≤1440 rollup minutes),
-/// renders both formats and gzips them once; a scrape then only hands out ready bytes.
+/// Publishing reads only O(series) rows (aggregates, grouped active tasks, ≤1440 rollup minutes)
+/// from a reader connection, renders both formats and gzips them once; a scrape then only hands
+/// out ready bytes and never touches SQLite. When the store cannot be read, the snapshot is built
+/// from the last store inputs that could (with fresh self-metrics, the store errors included).
 public final class SnapshotPublisher: Sendable {
     let store: TaskStore
     let state: ExporterState
@@ -17,6 +19,18 @@ public final class SnapshotPublisher: Sendable {
     private let current: Mutex<(exposition: RenderedExposition, generation: UInt64)>
     /// Numbers publishes in the order they start (not by wall clock, which may step back).
     private let generations = Atomic<UInt64>(0)
+    /// What the store gave the last time it could be read.
+    private let lastStoreInputs = Mutex<StoreInputs?>(nil)
+    /// Where `publishInBackground` builds snapshots: SQLite reads and rendering, off Swift's pool
+    /// and behind the HTTP threads when the CPU is short.
+    private let thread = WorkerThread(name: "suno-snapshot")
+
+    /// The part of a snapshot read from SQLite.
+    struct StoreInputs: Sendable {
+        var aggregates: [AggregateCell: Double]
+        var groups: [ActiveGroup]
+        var failureWindows: [FailureWindow]
+    }
 
     public init(
         store: TaskStore, state: ExporterState, recorder: SelfMetricsRecorder, policy: LifecyclePolicy,
@@ -37,27 +51,42 @@ public final class SnapshotPublisher: Sendable {
     /// The latest rendered snapshot (what a scrape serves).
     public var exposition: RenderedExposition { current.withLock { $0.exposition } }
 
-    /// The families of a fresh snapshot (no rendering), for tests and the landing page.
+    /// The families of a fresh snapshot (no rendering), for tests and the landing page. Throws
+    /// only when the store cannot be read and was never read before.
     public func families(now: Double) throws -> [MetricFamily] {
-        let aggregates = try store.aggregates()
-        let groups = try store.activeGroups(now: now, policy: policy)
-        let windows = try MetricsCatalogue.failureWindows.flatMap { window in
-            try store.finishCounts(since: now - window.seconds, window: window.name)
+        let inputs: StoreInputs
+        do {
+            inputs = try readStore(now: now)
+            lastStoreInputs.withLock { $0 = inputs }
+        } catch {
+            guard let last = lastStoreInputs.withLock({ $0 }) else { throw error }
+            inputs = last
         }
-        let input = CatalogueInput(
-            aggregates: aggregates,
+        var input = CatalogueInput(
+            aggregates: inputs.aggregates,
             exemplars: state.exemplars.withLock { $0 },
-            groups: groups,
-            failureWindows: windows,
+            groups: inputs.groups,
+            failureWindows: inputs.failureWindows,
             labeler: state.labeler.withLock { $0 },
             selfMetrics: recorder.snapshot,
             storeSizeBytes: Double(store.sizeBytes()),
             buildInfo: buildInfo)
+        input.storeErrors = store.health.errorCounts.mapValues(Double.init)
         return MetricsCatalogue.families(input) + extraFamilies()
     }
 
-    /// Builds and renders a new snapshot and makes it the one scrapes see, unless a publish that
-    /// started later got there first (a cycle's publish and an API-triggered one may overlap).
+    private func readStore(now: Double) throws -> StoreInputs {
+        StoreInputs(
+            aggregates: try store.aggregates(),
+            groups: try store.activeGroups(now: now, policy: policy),
+            failureWindows: try MetricsCatalogue.failureWindows.flatMap { window in
+                try store.finishCounts(since: now - window.seconds, window: window.name)
+            })
+    }
+
+    /// Builds and renders a new snapshot on the caller's thread and makes it the one scrapes see,
+    /// unless a publish that started later got there first (a cycle's publish and an API-triggered
+    /// one may overlap).
     public func publish(now: Double) throws {
         let generation = generations.add(1, ordering: .relaxed).newValue
         let rendered = RenderedExposition(families: try families(now: now))
@@ -65,5 +94,10 @@ public final class SnapshotPublisher: Sendable {
             guard generation > current.generation else { return }
             current = (rendered, generation)
         }
+    }
+
+    /// `publish` on the snapshot's own thread, for callers on Swift's cooperative pool.
+    public func publishInBackground(now: Double) async throws {
+        try await thread.run { try self.publish(now: now) }
     }
 }

@@ -37,6 +37,7 @@ public struct Router: Sendable {
         case "/-/ready":
             return readOnly(request) {
                 guard isStoreOpen() else { return .text(503, "Not ready: store closed\n") }
+                if let problem = state.storeProblem { return .text(503, "Not ready: \(problem)\n") }
                 guard state.firstCycleDone.load(ordering: .acquiring) else {
                     return .text(503, "Not ready: first collector cycle still running\n")
                 }

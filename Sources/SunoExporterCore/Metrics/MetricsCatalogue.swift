@@ -9,6 +9,8 @@ public struct CatalogueInput: Sendable {
     public var selfMetrics: SelfMetricsSnapshot
     public var storeSizeBytes: Double
     public var buildInfo: BuildInfo
+    /// Failed store operations since the process started.
+    public var storeErrors: [StoreOperation: Double] = [:]
 
     public init(
         aggregates: [AggregateCell: Double] = [:], exemplars: [AggregateCell: Exemplar] = [:],
@@ -240,6 +242,12 @@ public enum MetricsCatalogue {
                 name: "suno_store_size_bytes",
                 help: "Size of the SQLite store on disk (database plus WAL) in bytes.", type: .gauge, unit: "bytes",
                 series: [Series([], input.storeSizeBytes)]),
+            MetricFamily(
+                name: "suno_store_errors_total",
+                help:
+                    "SQLite operations that failed (disk full, locked, read-only, damaged file), by operation; while the last write or snapshot read failed, /-/ready answers 503 and scrapes get the last good snapshot.",
+                type: .counter,
+                series: StoreOperation.allCases.map { Series([Label("op", $0.rawValue)], input.storeErrors[$0] ?? 0) }),
             MetricFamily(
                 name: "suno_exporter_build_info",
                 help: "Build facts of the running exporter; always 1.", type: .gauge,
