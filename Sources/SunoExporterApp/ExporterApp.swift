@@ -114,6 +114,8 @@ public enum ExporterApp {
             metadata: [
                 "address": "\(ListenAddress(host: configuration.listen.host, port: port))",
                 "telemetry_path": "\(configuration.telemetryPath)", "gateway": "\(baseURL)",
+                // Lower than --web.max-connections when the open-files limit could not be raised to fit.
+                "max_connections": "\(assembly.server.connectionLimits?.total ?? configuration.webMaxConnections)",
             ])
 
         var services: [any Service] = [

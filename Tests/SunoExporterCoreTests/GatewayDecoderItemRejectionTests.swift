@@ -22,8 +22,8 @@ import Testing
             ("5", .notAnObject, "", "a data element is a number"),
             ("[]", .notAnObject, "", "a data element is an array"),
             (#""task-id""#, .notAnObject, "", "a data element is a string"),
-            (#"{"task_id":7,"status":"SUCCESS"}"#, .noTaskID, "", "no string task_id"),
-            (#"{"task_id":"","status":"SUCCESS"}"#, .noTaskID, "", "no string task_id"),
+            (#"{"task_id":7,"status":"SUCCESS"}"#, .missingID, "", "no string task_id"),
+            (#"{"task_id":"","status":"SUCCESS"}"#, .missingID, "", "no string task_id"),
         ] as [(String, ItemRejection.Reason, String, String)])
     func aBadItemIsSetAsideAndTheRestDecoded(
         bad: String, reason: ItemRejection.Reason, taskID: String, mention: String

@@ -82,6 +82,27 @@ import Testing
         #expect(RawAnswers(try keepAlive.readToEnd()).statuses == [200, 200])
     }
 
+    /// Under a hard open-files limit of 1024 the 4096 default cannot be held: the daemon takes what fits
+    /// beside a reserve for the store and the gateway, and says so, instead of failing later on EMFILE.
+    @Test(.enabled(if: Repository.which("prlimit") != nil, "needs util-linux prlimit"))
+    func theConnectionLimitFitsTheOpenFilesLimit() async throws {
+        let binary = try #require(Repository.exporterBinary, "build the suno-exporter binary first (swift build)")
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let port = freePort()
+        let exporter = try ChildProcess(
+            try #require(Repository.which("prlimit")),
+            [
+                "--nofile=1024:1024", binary, "serve", "--web.listen-address", "127.0.0.1:\(port)",
+                "--storage.path", scratch.path("x.db"), "--cometapi.base-url", "http://127.0.0.1:9",
+            ], log: scratch.url.appendingPathComponent("exporter.log"))
+        defer { exporter.terminate() }
+        let logged = await eventually(within: 60) { exporter.log.contains("msg=listening") }
+        #expect(logged, "\(exporter.log.suffix(1_000))")
+        #expect(exporter.log.contains("max_connections=768"), "\(exporter.log.suffix(1_000))")
+        #expect(try await TestHTTP.send("GET", "http://127.0.0.1:\(port)/-/healthy").status == 200)
+    }
+
     /// Seconds one `/metrics` scrape took on a new connection (throws when it is not answered 200).
     static func timedScrape(_ port: UInt16) async throws -> Double {
         let started = ContinuousClock.now

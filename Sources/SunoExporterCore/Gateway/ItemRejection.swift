@@ -11,7 +11,7 @@ public struct ItemRejection: Sendable, Equatable, CustomStringConvertible {
         /// An element of `data` is not an object (`[5]`): it is skipped.
         case notAnObject = "not_an_object"
         /// The item has no non-empty string `task_id`: nothing can be tracked under it, it is skipped.
-        case noTaskID = "no_task_id"
+        case missingID = "missing_id"
         /// A time that is no Unix time (`1e300`, `"yesterday"`): that field is ignored (left unset, so the
         /// last known value stays) and the rest of the item is used.
         case unusableTime = "unusable_time"

@@ -87,7 +87,7 @@ enum TaskItemReader {
             return nil
         }
         guard !id.isEmpty else {
-            rejections.append(ItemRejection(reason: .noTaskID, taskID: "", detail: "task item has no string task_id"))
+            rejections.append(ItemRejection(reason: .missingID, taskID: "", detail: "task item has no string task_id"))
             return nil
         }
         for detail in problems.unusableTimes {

@@ -229,7 +229,7 @@ public enum MetricsCatalogue {
             MetricFamily(
                 name: "suno_upstream_items_rejected_total",
                 help:
-                    "Task items of gateway answers set aside by reason (wrong_type, not_an_object, no_task_id; the rest of the answer is used), or kept without an unusable time (unusable_time).",
+                    "Task items of gateway answers set aside by reason (wrong_type, not_an_object, missing_id; the rest of the answer is used), or kept without an unusable time (unusable_time).",
                 type: .counter,
                 series: ItemRejection.Reason.allCases.map { reason in
                     Series([Label("reason", reason.rawValue)], metrics.itemsRejected[reason.rawValue] ?? 0)
