@@ -4,10 +4,13 @@ import Synchronization
 ///
 /// Synchronous callers (libmicrohttpd's threads, the CLI, tests) take the lock on their own
 /// thread; the collector hands its work to the writer's `WorkerThread` (`perform`), so SQLite never
-/// blocks a thread of Swift's cooperative pool, and yields the CPU to the HTTP threads.
+/// blocks a thread of Swift's cooperative pool.
 final class WriterConnection: Sendable {
     private let connection: Mutex<SQLiteConnection>
-    private let thread = WorkerThread(name: "suno-store-writer")
+    /// At the HTTP threads' priority: they wait for locks this thread holds (the writer's, for API
+    /// writes; the poll table's, briefly, for API reads), so a lower one would let a busy CPU keep
+    /// them waiting (priority inversion).
+    private let thread = WorkerThread(name: "suno-store-writer", niceness: 0)
 
     init(_ connection: SQLiteConnection) {
         self.connection = Mutex(connection)
@@ -49,6 +52,8 @@ final class ReaderPool: Sendable {
     private func open() throws -> SQLiteConnection {
         let db = try SQLiteConnection(path: path, create: false)
         try db.execute("PRAGMA query_only = ON")
+        // Readers mostly scan (snapshot inputs, list pages): a small cache each keeps their memory low.
+        try db.execute("PRAGMA cache_size = -1024")
         return db
     }
 }

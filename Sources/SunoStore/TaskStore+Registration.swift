@@ -31,4 +31,12 @@ extension TaskStore {
             }
         }
     }
+
+    /// `register` on the writer's thread, for callers on Swift's cooperative pool.
+    @discardableResult
+    public func registerInBackground(_ registrations: [Registration], source: String, now: Double) async throws
+        -> RegistrationResult
+    {
+        try await onWriterThread { try self.register(registrations, source: source, now: now) }
+    }
 }

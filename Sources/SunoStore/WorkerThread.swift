@@ -5,11 +5,13 @@ import Synchronization
     import Glibc
 #endif
 
-/// A thread of its own that runs submitted jobs one at a time, in order, at a lower CPU priority.
+/// A thread of its own that runs submitted jobs one at a time, in order, optionally at a lower CPU
+/// priority.
 ///
 /// For background work that blocks (SQLite) or burns CPU (rendering a snapshot): it never runs on
-/// Swift's cooperative pool, and when the CPU is short the threads that answer HTTP requests go
-/// first. The thread ends when this object is released and the jobs already submitted have run.
+/// Swift's cooperative pool, and at a lower priority the threads that answer HTTP requests go first
+/// when the CPU is short (only for work that holds no lock those threads wait for). The thread ends
+/// when this object is released and the jobs already submitted have run.
 public final class WorkerThread: Sendable {
     private let queue: JobQueue
 

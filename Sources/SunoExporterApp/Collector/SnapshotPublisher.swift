@@ -22,8 +22,9 @@ public final class SnapshotPublisher: Sendable {
     /// What the store gave the last time it could be read.
     private let lastStoreInputs = Mutex<StoreInputs?>(nil)
     /// Where `publishInBackground` builds snapshots: SQLite reads and rendering, off Swift's pool
-    /// and behind the HTTP threads when the CPU is short.
-    private let thread = WorkerThread(name: "suno-snapshot")
+    /// and behind the HTTP threads when the CPU is short (it holds no lock they wait for but the
+    /// swap of the finished snapshot).
+    private let thread = WorkerThread(name: "suno-snapshot", niceness: 5)
 
     /// The part of a snapshot read from SQLite.
     struct StoreInputs: Sendable {

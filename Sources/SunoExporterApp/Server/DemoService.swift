@@ -18,7 +18,9 @@ struct DemoService: Service {
         let workload = DemoWorkload(simulator: simulator, logger: logger) { id, action, model in
             let registration = Registration(id: id, action: TaskAction(parsing: action) ?? .music, model: model)
             do {
-                try store.register([registration], source: "demo", now: Date().timeIntervalSince1970)
+                // On the store's writer thread, not on the pool this callback runs on.
+                try await store.registerInBackground(
+                    [registration], source: "demo", now: Date().timeIntervalSince1970)
             } catch {
                 logger.error("demo registration failed", metadata: ["error": "\(error)"])
             }
