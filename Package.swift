@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 import PackageDescription
 
 // Adapter targets are the only ones allowed to import the C shims; the core stays pure.
@@ -97,3 +97,9 @@ let package = Package(
         ),
     ]
 )
+
+// Every Swift target: unsafe constructs must be acknowledged with `unsafe` (SE-0458), so pointer code
+// stays visible; it is confined to the files the README's "Unsafe code" section lists.
+for target in package.targets where target.type != .system && target.name != "CBuildInfo" {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.strictMemorySafety()]
+}

@@ -13,6 +13,6 @@ public enum BuildVersion {
         #else
             let swift = "6.x"
         #endif
-        return BuildInfo(version: version, revision: String(cString: suno_build_revision()), swiftVersion: swift)
+        return unsafe BuildInfo(version: version, revision: String(cString: suno_build_revision()), swiftVersion: swift)
     }
 }

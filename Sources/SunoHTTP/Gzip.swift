@@ -14,7 +14,7 @@ public enum Gzip {
 
     /// Compresses `bytes` into one gzip member. `level` is clamped to zlib's -1...9 (-1 = default).
     public static func compress(_ bytes: [UInt8], level: Int = defaultLevel) -> [UInt8] {
-        bytes.withUnsafeBytes { compress($0, level: level) }
+        unsafe bytes.withUnsafeBytes { unsafe compress($0, level: level) }
     }
 
     /// Compresses `bytes` into one gzip member. `level` is clamped to zlib's -1...9 (-1 = default).
@@ -22,31 +22,32 @@ public enum Gzip {
         // zlib keeps a pointer back to the z_stream in its state and checks it on every call, so the
         // stream must not move: it lives on the heap, not in a Swift local that inout may copy.
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        defer { stream.deallocate() }
-        let status = czlib_deflate_init_gzip(stream, Int32(max(-1, min(level, 9))))
+        unsafe stream.initialize(to: z_stream())
+        defer { unsafe stream.deallocate() }
+        let status = unsafe czlib_deflate_init_gzip(stream, Int32(max(-1, min(level, 9))))
         // Only Z_MEM_ERROR is possible with valid parameters: the process cannot allocate anyway.
         guard status == Z_OK else { fatalError("zlib deflateInit2 failed with status \(status)") }
-        defer { deflateEnd(stream) }
+        defer { unsafe deflateEnd(stream) }
 
-        var output = [UInt8](repeating: 0, count: max(64, Int(deflateBound(stream, uLong(bytes.count)))))
+        var output = unsafe [UInt8](repeating: 0, count: max(64, Int(deflateBound(stream, uLong(bytes.count)))))
         var produced = 0
         var consumed = 0
         while true {
             if produced == output.count { output.append(contentsOf: repeatElement(0, count: output.count)) }
             let inputChunk = min(bytes.count - consumed, Int(UInt32.max))
             let isLastChunk = consumed + inputChunk == bytes.count
-            let result = output.withUnsafeMutableBufferPointer { out -> (status: Int32, read: Int, written: Int) in
+            let result = unsafe output.withUnsafeMutableBufferPointer {
+                out -> (status: Int32, read: Int, written: Int) in
                 let room = min(out.count - produced, Int(UInt32.max))
                 // zlib never writes through next_in (it is not declared const without ZLIB_CONST).
-                stream.pointee.next_in = bytes.baseAddress.map {
-                    UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self) + consumed)
+                unsafe stream.pointee.next_in = unsafe bytes.baseAddress.map {
+                    unsafe UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self) + consumed)
                 }
-                stream.pointee.avail_in = uInt(inputChunk)
-                stream.pointee.next_out = out.baseAddress! + produced
-                stream.pointee.avail_out = uInt(room)
-                let status = deflate(stream, isLastChunk ? Z_FINISH : Z_NO_FLUSH)
-                return (
+                unsafe stream.pointee.avail_in = uInt(inputChunk)
+                unsafe stream.pointee.next_out = unsafe out.baseAddress! + produced
+                unsafe stream.pointee.avail_out = uInt(room)
+                let status = unsafe deflate(stream, isLastChunk ? Z_FINISH : Z_NO_FLUSH)
+                return unsafe (
                     status, inputChunk - Int(stream.pointee.avail_in), room - Int(stream.pointee.avail_out)
                 )
             }
@@ -65,19 +66,19 @@ public enum Gzip {
     /// Decompresses gzip data (concatenated members too). Throws on corrupt, truncated or non-gzip
     /// input, and when the result would exceed `maxBytes`.
     public static func decompress(_ bytes: [UInt8], maxBytes: Int = .max) throws -> [UInt8] {
-        try bytes.withUnsafeBytes { try decompress($0, maxBytes: maxBytes) }
+        try unsafe bytes.withUnsafeBytes { try unsafe decompress($0, maxBytes: maxBytes) }
     }
 
     /// Decompresses gzip data (concatenated members too). Throws on corrupt, truncated or non-gzip
     /// input, and when the result would exceed `maxBytes`.
     public static func decompress(_ bytes: UnsafeRawBufferPointer, maxBytes: Int = .max) throws -> [UInt8] {
-        guard !bytes.isEmpty else { throw GzipError(description: "empty input is not a gzip stream") }
+        guard unsafe !bytes.isEmpty else { throw GzipError(description: "empty input is not a gzip stream") }
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        defer { stream.deallocate() }
-        let initStatus = czlib_inflate_init_gzip(stream)
+        unsafe stream.initialize(to: z_stream())
+        defer { unsafe stream.deallocate() }
+        let initStatus = unsafe czlib_inflate_init_gzip(stream)
         guard initStatus == Z_OK else { throw GzipError(description: "zlib inflateInit2 failed (\(initStatus))") }
-        defer { inflateEnd(stream) }
+        defer { unsafe inflateEnd(stream) }
 
         var output = [UInt8](repeating: 0, count: min(max(256, bytes.count * 4), max(maxBytes, 1)))
         var produced = 0
@@ -90,15 +91,16 @@ public enum Gzip {
                 output.append(contentsOf: repeatElement(0, count: min(output.count, maxBytes - output.count)))
             }
             let inputChunk = min(bytes.count - consumed, Int(UInt32.max))
-            let result = output.withUnsafeMutableBufferPointer { out -> (status: Int32, read: Int, written: Int) in
+            let result = unsafe output.withUnsafeMutableBufferPointer {
+                out -> (status: Int32, read: Int, written: Int) in
                 let room = min(out.count - produced, Int(UInt32.max))
-                stream.pointee.next_in = UnsafeMutablePointer(
+                unsafe stream.pointee.next_in = unsafe UnsafeMutablePointer(
                     mutating: bytes.baseAddress!.assumingMemoryBound(to: Bytef.self) + consumed)
-                stream.pointee.avail_in = uInt(inputChunk)
-                stream.pointee.next_out = out.baseAddress! + produced
-                stream.pointee.avail_out = uInt(room)
-                let status = inflate(stream, Z_NO_FLUSH)
-                return (
+                unsafe stream.pointee.avail_in = uInt(inputChunk)
+                unsafe stream.pointee.next_out = unsafe out.baseAddress! + produced
+                unsafe stream.pointee.avail_out = uInt(room)
+                let status = unsafe inflate(stream, Z_NO_FLUSH)
+                return unsafe (
                     status, inputChunk - Int(stream.pointee.avail_in), room - Int(stream.pointee.avail_out)
                 )
             }
@@ -111,7 +113,9 @@ public enum Gzip {
                     output.removeSubrange(produced...)
                     return output
                 }
-                guard inflateReset(stream) == Z_OK else { throw GzipError(description: "zlib inflateReset failed") }
+                guard unsafe inflateReset(stream) == Z_OK else {
+                    throw GzipError(description: "zlib inflateReset failed")
+                }
             case Z_OK:
                 continue
             case Z_BUF_ERROR:
@@ -120,7 +124,7 @@ public enum Gzip {
                     throw GzipError(description: "truncated gzip stream")
                 }
             default:
-                let message = stream.pointee.msg.map { String(cString: $0) } ?? "status \(result.status)"
+                let message = unsafe stream.pointee.msg.map { unsafe String(cString: $0) } ?? "status \(result.status)"
                 throw GzipError(description: "corrupt gzip stream: \(message)")
             }
         }

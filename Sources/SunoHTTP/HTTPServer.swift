@@ -77,11 +77,11 @@ public final class HTTPServer: Sendable {
     @discardableResult
     public func start() throws -> UInt16 {
         try daemon.withLock { handle in
-            if handle != 0 { return cmhd_bound_port(OpaquePointer(bitPattern: handle)) }
+            if handle != 0 { return unsafe cmhd_bound_port(OpaquePointer(bitPattern: handle)) }
             let connectionLimit = OpenFilesLimit.connectionsThatFit(options.connectionLimit)
             let perAddress = max(1, min(options.connectionsPerAddress ?? connectionLimit / 2, connectionLimit))
             var flags = MHD_USE_ERROR_LOG.rawValue | MHD_USE_INTERNAL_POLLING_THREAD.rawValue
-            var items: [MHD_OptionItem] = []
+            var items: [MHD_OptionItem] = unsafe []
             if options.threadPerConnection {
                 flags |= MHD_USE_THREAD_PER_CONNECTION.rawValue | MHD_USE_POLL.rawValue
             } else {
@@ -90,43 +90,43 @@ public final class HTTPServer: Sendable {
                 // accepted never signals its close again. Such connections sat in CLOSE-WAIT, each holding a
                 // connection slot until its timeout. poll() is level-triggered and sees the close at once.
                 flags |= MHD_USE_POLL.rawValue
-                items.append(
+                unsafe items.append(
                     MHD_OptionItem(option: .THREAD_POOL_SIZE, value: max(1, options.threadPoolSize), ptr_value: nil))
             }
-            items.append(MHD_OptionItem(option: .CONNECTION_LIMIT, value: connectionLimit, ptr_value: nil))
-            items.append(MHD_OptionItem(option: .PER_IP_CONNECTION_LIMIT, value: perAddress, ptr_value: nil))
-            items.append(
+            unsafe items.append(MHD_OptionItem(option: .CONNECTION_LIMIT, value: connectionLimit, ptr_value: nil))
+            unsafe items.append(MHD_OptionItem(option: .PER_IP_CONNECTION_LIMIT, value: perAddress, ptr_value: nil))
+            unsafe items.append(
                 MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: options.connectionTimeoutSeconds, ptr_value: nil))
-            items.append(MHD_OptionItem(option: .LISTENING_ADDRESS_REUSE, value: 1, ptr_value: nil))
+            unsafe items.append(MHD_OptionItem(option: .LISTENING_ADDRESS_REUSE, value: 1, ptr_value: nil))
             // Two-pointer options: the callback goes in `value`, its closure in `ptr_value`.
-            items.append(
+            unsafe items.append(
                 MHD_OptionItem(
                     option: .NOTIFY_COMPLETED,
                     value: unsafeBitCast(requestCompleted as MHD_RequestCompletedCallback, to: Int.self),
                     ptr_value: nil))
-            items.append(
+            unsafe items.append(
                 MHD_OptionItem(
                     option: .NOTIFY_CONNECTION, value: cmhd_notify_connection_callback(),
                     ptr_value: UnsafeMutableRawPointer(bitPattern: UInt(options.effectiveHeaderTimeout))))
-            items.append(
+            unsafe items.append(
                 MHD_OptionItem(option: .UNESCAPE_CALLBACK, value: cmhd_keep_escapes_callback(), ptr_value: nil))
-            items.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
-            let cls = Unmanaged.passUnretained(context).toOpaque()
-            let started = items.withUnsafeBufferPointer { buffer in
-                options.host.withCString { host in
-                    cmhd_start_daemon(
+            unsafe items.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
+            let cls = unsafe Unmanaged.passUnretained(context).toOpaque()
+            let started = unsafe items.withUnsafeBufferPointer { buffer in
+                unsafe options.host.withCString { host in
+                    unsafe cmhd_start_daemon(
                         UInt32(flags), options.host.isEmpty ? nil : host, options.port, accessHandler, cls,
                         buffer.baseAddress)
                 }
             }
-            guard let started else {
+            guard let started = unsafe started else {
                 throw HTTPServerError(
                     description: "cannot listen on \(options.host.isEmpty ? "*" : options.host):\(options.port) "
                         + "(address in use, not a literal IP address, or not permitted)")
             }
-            handle = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(started)))
+            handle = unsafe UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(started)))
             limits.withLock { $0 = (connectionLimit, perAddress) }
-            return cmhd_bound_port(started)
+            return unsafe cmhd_bound_port(started)
         }
     }
 
@@ -137,7 +137,7 @@ public final class HTTPServer: Sendable {
 
     /// The bound port, or nil when stopped.
     public var boundPort: UInt16? {
-        daemon.withLock { handle in handle == 0 ? nil : cmhd_bound_port(OpaquePointer(bitPattern: handle)) }
+        daemon.withLock { handle in unsafe handle == 0 ? nil : cmhd_bound_port(OpaquePointer(bitPattern: handle)) }
     }
 
     /// Stops accepting, finishes in-flight handlers and joins MHD's threads. Idempotent.
@@ -146,8 +146,8 @@ public final class HTTPServer: Sendable {
             defer { handle = 0 }
             return handle
         }
-        if handle != 0, let pointer = OpaquePointer(bitPattern: handle) {
-            MHD_stop_daemon(pointer)
+        if handle != 0, let pointer = unsafe OpaquePointer(bitPattern: handle) {
+            unsafe MHD_stop_daemon(pointer)
         }
     }
 }
@@ -181,27 +181,29 @@ private func accessHandler(
     method: UnsafePointer<CChar>?, version: UnsafePointer<CChar>?, uploadData: UnsafePointer<CChar>?,
     uploadDataSize: UnsafeMutablePointer<Int>?, conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
 ) -> MHD_Result {
-    guard let cls, let connection, let conCls, let uploadDataSize else { return .NO }
-    let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+    guard let cls = unsafe cls, let connection = unsafe connection, let conCls = unsafe conCls,
+        let uploadDataSize = unsafe uploadDataSize
+    else { return .NO }
+    let context = unsafe Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
     // First call: the head is complete and no body byte has been read (MHD sends 100 Continue only after
     // this call returns without a response). A refusal answered here closes the connection.
-    guard let statePointer = conCls.pointee else {
+    guard let statePointer = unsafe conCls.pointee else {
         // The header arrived: from now on the connection gets the normal idle timeout.
-        cmhd_set_connection_timeout(connection, context.connectionTimeoutSeconds)
-        switch readHead(connection, url: url, method: method, version: version, context: context) {
+        unsafe cmhd_set_connection_timeout(connection, context.connectionTimeoutSeconds)
+        switch unsafe readHead(connection, url: url, method: method, version: version, context: context) {
         case .success(let request):
-            conCls.pointee = Unmanaged.passRetained(RequestState(request: request)).toOpaque()
+            unsafe conCls.pointee = unsafe Unmanaged.passRetained(RequestState(request: request)).toOpaque()
             return .YES
         case .failure(let refusal):
-            return queue(refusal.closingResponse, on: connection)
+            return unsafe queue(refusal.closingResponse, on: connection)
         }
     }
-    let state = Unmanaged<RequestState>.fromOpaque(statePointer).takeUnretainedValue()
-    let size = uploadDataSize.pointee
+    let state = unsafe Unmanaged<RequestState>.fromOpaque(statePointer).takeUnretainedValue()
+    let size = unsafe uploadDataSize.pointee
     if size > 0 {
-        if state.discarded == 0, state.body.count + size <= context.maxBodyBytes, let uploadData {
-            uploadData.withMemoryRebound(to: UInt8.self, capacity: size) { bytes in
-                state.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: size))
+        if state.discarded == 0, state.body.count + size <= context.maxBodyBytes, let uploadData = unsafe uploadData {
+            unsafe uploadData.withMemoryRebound(to: UInt8.self, capacity: size) { bytes in
+                unsafe state.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: size))
             }
         } else {
             // Only a chunked body gets here (a Content-Length above the limit was refused up front). It is
@@ -211,7 +213,7 @@ private func accessHandler(
             state.body = []
             if state.discarded > 2 * context.maxBodyBytes { return .NO }
         }
-        uploadDataSize.pointee = 0
+        unsafe uploadDataSize.pointee = 0
         return .YES
     }
     let response: HTTPResponse
@@ -225,7 +227,7 @@ private func accessHandler(
         request.body = state.body
         response = context.handler(request)
     }
-    return queue(response, on: connection)
+    return unsafe queue(response, on: connection)
 }
 
 /// The request as the handler will see it (without its body), or why its head is refused.
@@ -233,13 +235,13 @@ private func readHead(
     _ connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?,
     version: UnsafePointer<CChar>?, context: ServerContext
 ) -> Result<HTTPRequest, RequestFraming.Refusal> {
-    guard let headers = collectValues(connection, .HEADER_KIND),
-        let query = collectValues(connection, .GET_ARGUMENT_KIND)
+    guard let headers = unsafe collectValues(connection, .HEADER_KIND),
+        let query = unsafe collectValues(connection, .GET_ARGUMENT_KIND)
     else {
         return .failure(.init(status: 503, message: "out of memory reading the request"))
     }
     let headerPairs = headers.map { (name: $0.name.lowercased(), value: $0.value) }
-    let versionText = version.map { String(cString: $0) } ?? "HTTP/1.1"
+    let versionText = unsafe version.map { unsafe String(cString: $0) } ?? "HTTP/1.1"
     if let refusal = RequestFraming.refusal(
         version: versionText, headers: headerPairs, maxBodyBytes: context.maxBodyBytes)
     {
@@ -247,9 +249,10 @@ private func readHead(
     }
     // The path and the arguments still hold their %XX escapes (see cmhd_keep_escapes).
     let rawPath =
-        url.map { UnsafeRawBufferPointer(start: $0, count: strlen($0)) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        unsafe (url.map { unsafe UnsafeRawBufferPointer(start: $0, count: strlen($0)) }
+        ?? UnsafeRawBufferPointer(start: nil, count: 0))
     let path: String
-    switch PercentDecoding.decode(rawPath.isEmpty ? Array("/".utf8) : Array(rawPath)) {
+    switch unsafe PercentDecoding.decode(rawPath.isEmpty ? Array("/".utf8) : Array(rawPath)) {
     case .success(let decoded): path = decoded
     case .failure(let failure): return .failure(.init(status: 400, message: "request path refused: \(failure)"))
     }
@@ -261,10 +264,11 @@ private func readHead(
             return .failure(.init(status: 400, message: "query argument refused: \(failure)"))
         }
     }
-    return .success(
+    return unsafe .success(
         HTTPRequest(
-            method: method.map { String(cString: $0) } ?? "GET", path: path, query: arguments, headers: headerPairs,
-            isFromLoopback: cmhd_client_is_loopback(connection) == 1))
+            method: method.map { unsafe String(cString: $0) } ?? "GET", path: path, query: arguments,
+            headers: headerPairs,
+            isFromLoopback: unsafe cmhd_client_is_loopback(connection) == 1))
 }
 
 extension RequestFraming.Refusal {
@@ -296,39 +300,39 @@ private func requestCompleted(
     cls: UnsafeMutableRawPointer?, connection: OpaquePointer?, conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
     code: MHD_RequestTerminationCode
 ) {
-    guard let conCls, let statePointer = conCls.pointee else { return }
-    Unmanaged<RequestState>.fromOpaque(statePointer).release()
-    conCls.pointee = nil
+    guard let conCls = unsafe conCls, let statePointer = unsafe conCls.pointee else { return }
+    unsafe Unmanaged<RequestState>.fromOpaque(statePointer).release()
+    unsafe conCls.pointee = nil
 }
 
 /// Releases the `SharedBytes` a response was built on, once MHD no longer needs them.
 private func releaseSharedBytes(_ cls: UnsafeMutableRawPointer?) {
-    guard let cls else { return }
-    Unmanaged<SharedBytes>.fromOpaque(cls).release()
+    guard let cls = unsafe cls else { return }
+    unsafe Unmanaged<SharedBytes>.fromOpaque(cls).release()
 }
 
 private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
     let mhdResponse: OpaquePointer?
     switch response.body {
     case .empty:
-        mhdResponse = MHD_create_response_from_buffer(0, nil, .RESPMEM_PERSISTENT)
+        unsafe mhdResponse = unsafe MHD_create_response_from_buffer(0, nil, .RESPMEM_PERSISTENT)
     case .bytes(var bytes):
-        mhdResponse = bytes.withUnsafeMutableBytes { raw in
-            MHD_create_response_from_buffer(raw.count, raw.baseAddress, .RESPMEM_MUST_COPY)
+        unsafe mhdResponse = unsafe bytes.withUnsafeMutableBytes { raw in
+            unsafe MHD_create_response_from_buffer(raw.count, raw.baseAddress, .RESPMEM_MUST_COPY)
         }
     case .shared(let shared):
         // Zero copy: MHD reads the snapshot in place; a retain keeps it alive until the free callback.
-        let retained = Unmanaged.passRetained(shared).toOpaque()
-        mhdResponse = MHD_create_response_from_buffer_with_free_callback_cls(
+        let retained = unsafe Unmanaged.passRetained(shared).toOpaque()
+        unsafe mhdResponse = unsafe MHD_create_response_from_buffer_with_free_callback_cls(
             shared.count, UnsafeMutableRawPointer(mutating: shared.baseAddress), releaseSharedBytes, retained)
-        if mhdResponse == nil { Unmanaged<SharedBytes>.fromOpaque(retained).release() }
+        if unsafe mhdResponse == nil { unsafe Unmanaged<SharedBytes>.fromOpaque(retained).release() }
     }
-    guard let mhdResponse else { return .NO }
-    defer { MHD_destroy_response(mhdResponse) }
+    guard let mhdResponse = unsafe mhdResponse else { return .NO }
+    defer { unsafe MHD_destroy_response(mhdResponse) }
     for (name, value) in response.headers {
-        _ = MHD_add_response_header(mhdResponse, name, value)
+        _ = unsafe MHD_add_response_header(mhdResponse, name, value)
     }
-    return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+    return unsafe MHD_queue_response(connection, UInt32(response.status), mhdResponse)
 }
 
 /// One header or query argument as MHD stored it: exact bytes, a NUL inside included.
@@ -343,18 +347,18 @@ private struct RawValue {
 /// Every value of `kind`, in arrival order; nil when MHD's values could not be copied (out of memory).
 private func collectValues(_ connection: OpaquePointer, _ kind: MHD_ValueKind) -> [RawValue]? {
     var raw: UnsafeMutablePointer<CChar>?
-    let length = cmhd_collect_values(connection, kind, &raw)
+    let length = unsafe cmhd_collect_values(connection, kind, &raw)
     guard length >= 0 else { return nil }  // SIZE_MAX: out of memory
-    guard let raw else { return [] }
-    defer { free(raw) }
-    let buffer = UnsafeRawBufferPointer(start: raw, count: length)
+    guard let raw = unsafe raw else { return [] }
+    defer { unsafe free(raw) }
+    let buffer = unsafe UnsafeRawBufferPointer(start: raw, count: length)
     var values: [RawValue] = []
     var offset = 0
     func field() -> [UInt8] {
-        let size = buffer.loadUnaligned(fromByteOffset: offset, as: Int.self)
+        let size = unsafe buffer.loadUnaligned(fromByteOffset: offset, as: Int.self)
         offset += MemoryLayout<Int>.size
         defer { offset += size }
-        return Array(buffer[offset..<(offset + size)])
+        return unsafe Array(buffer[offset..<(offset + size)])
     }
     while offset < length {
         let name = field()

@@ -17,12 +17,12 @@ enum OpenFilesLimit {
     /// `wanted`, or as many connections as the open-files limit can hold beside the reserve (at least 16).
     static func connectionsThatFit(_ wanted: Int) -> Int {
         var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return wanted }
+        guard unsafe getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return wanted }
         let needed = rlim_t(clamping: wanted + reserve)
         if limit.rlim_cur != unlimited, limit.rlim_cur < needed {
             var raised = limit
             raised.rlim_cur = limit.rlim_max == unlimited ? needed : min(needed, limit.rlim_max)
-            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+            if unsafe setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
         }
         guard limit.rlim_cur != unlimited, limit.rlim_cur < needed else { return wanted }
         return max(16, Int(limit.rlim_cur) - reserve)

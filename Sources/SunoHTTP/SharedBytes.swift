@@ -8,20 +8,20 @@ public final class SharedBytes: Sendable {
 
     public init(_ bytes: some Collection<UInt8>) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
-        _ = buffer.initializeMemory(as: UInt8.self, from: bytes)
+        _ = unsafe buffer.initializeMemory(as: UInt8.self, from: bytes)
         address = UInt(bitPattern: buffer.baseAddress)
         count = bytes.count
     }
 
-    deinit { UnsafeMutableRawPointer(bitPattern: address)?.deallocate() }
+    deinit { unsafe UnsafeMutableRawPointer(bitPattern: address)?.deallocate() }
 
     /// The start address, valid as long as this object is alive.
-    public var baseAddress: UnsafeRawPointer? { UnsafeRawPointer(bitPattern: address) }
+    public var baseAddress: UnsafeRawPointer? { unsafe UnsafeRawPointer(bitPattern: address) }
 
     /// Runs `body` over the bytes without copying them.
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(start: baseAddress, count: count))
+        try unsafe body(UnsafeRawBufferPointer(start: baseAddress, count: count))
     }
 
-    public var array: [UInt8] { withBytes { Array($0) } }
+    public var array: [UInt8] { unsafe withBytes { unsafe Array($0) } }
 }

@@ -115,7 +115,7 @@ enum RequestBodies {
     }
 
     private static func isBoolean(_ number: NSNumber) -> Bool {
-        let type = String(cString: number.objCType)
+        let type = unsafe String(cString: number.objCType)
         return type == "c" || type == "B"
     }
 

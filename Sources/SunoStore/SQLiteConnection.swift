@@ -6,6 +6,7 @@ import Foundation
 /// `@unchecked Sendable` invariant: a connection is used by one thread at a time — the writer's
 /// inside its Mutex (`WriterConnection`), a reader while it is checked out of the `ReaderPool` —
 /// and statements never outlive that use. The compiler cannot see through the C handle.
+@safe
 final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private var cache: [String: Statement] = [:]
@@ -18,30 +19,30 @@ final class SQLiteConnection: @unchecked Sendable {
         _ = Self.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
-        guard rc == SQLITE_OK, let db else {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+        let rc = unsafe sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db = unsafe db else {
+            let message = unsafe db.map { unsafe String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             // sqlite3_open_v2 allocates a handle even on failure; it must be closed (sqlite.org).
-            sqlite3_close_v2(db)
+            unsafe sqlite3_close_v2(db)
             throw SQLiteError(code: rc, message: "\(message): \(path)", sql: nil)
         }
-        handle = db
-        sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        unsafe handle = unsafe db
+        unsafe sqlite3_extended_result_codes(db, 1)
+        unsafe sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
     }
 
     deinit {
         cache.removeAll()
-        sqlite3_close_v2(handle)
+        unsafe sqlite3_close_v2(handle)
     }
 
     /// Runs one or more statements without results.
     func execute(_ sql: String) throws(SQLiteError) {
         var error: UnsafeMutablePointer<CChar>?
-        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+        let rc = unsafe sqlite3_exec(handle, sql, nil, nil, &error)
         if rc != SQLITE_OK {
-            let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
-            sqlite3_free(error)
+            let message = unsafe (error.map { unsafe String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle)))
+            unsafe sqlite3_free(error)
             throw SQLiteError(code: rc, message: message, sql: sql)
         }
     }
@@ -68,11 +69,11 @@ final class SQLiteConnection: @unchecked Sendable {
             return cached
         }
         var raw: OpaquePointer?
-        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
-        guard rc == SQLITE_OK, let raw else {
-            throw SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        let rc = unsafe sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
+        guard rc == SQLITE_OK, let raw = unsafe raw else {
+            throw unsafe SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
         }
-        let statement = Statement(raw, connection: self, sql: sql)
+        let statement = unsafe Statement(raw, connection: self, sql: sql)
         cache[sql] = statement
         return statement
     }
@@ -92,17 +93,18 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
-    var changes: Int { Int(sqlite3_changes(handle)) }
+    var changes: Int { unsafe Int(sqlite3_changes(handle)) }
 
     /// Rows changed by this connection since it opened.
-    var totalChanges: Int64 { sqlite3_total_changes64(handle) }
+    var totalChanges: Int64 { unsafe sqlite3_total_changes64(handle) }
 
     fileprivate func error(_ rc: Int32, _ sql: String) -> SQLiteError {
-        SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        unsafe SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
     }
 }
 
 /// A prepared statement with 1-based binds and 0-based column reads.
+@safe
 final class Statement {
     private let raw: OpaquePointer
     private unowned let connection: SQLiteConnection
@@ -111,20 +113,20 @@ final class Statement {
     private var arena = BindArena()
 
     fileprivate init(_ raw: OpaquePointer, connection: SQLiteConnection, sql: String) {
-        self.raw = raw
+        unsafe self.raw = unsafe raw
         self.connection = connection
         self.sql = sql
     }
 
     deinit {
-        sqlite3_finalize(raw)
+        unsafe sqlite3_finalize(raw)
         arena.deallocate()
     }
 
     /// Ready to be bound again: no bound value outlives this (text bound from the arena included).
     fileprivate func reset() {
-        sqlite3_reset(raw)
-        sqlite3_clear_bindings(raw)
+        unsafe sqlite3_reset(raw)
+        unsafe sqlite3_clear_bindings(raw)
         arena.reset()
     }
 
@@ -135,17 +137,17 @@ final class Statement {
             // stay put until the statement has run (`run`, `forEachRow`) or is handed out again,
             // which is when the arena is reused. (SQLITE_TRANSIENT would have SQLite malloc, copy
             // and free every value.) The length is given, so SQLite never scans for a terminator.
-            let text = value.withUTF8 { arena.copy(UnsafeRawBufferPointer($0)) }
-            sqlite3_bind_text(raw, index, text.assumingMemoryBound(to: CChar.self), Int32(value.utf8.count), nil)
+            let text = value.withUTF8 { unsafe arena.copy(UnsafeRawBufferPointer($0)) }
+            unsafe sqlite3_bind_text(raw, index, text.assumingMemoryBound(to: CChar.self), Int32(value.utf8.count), nil)
         } else {
-            sqlite3_bind_null(raw, index)
+            unsafe sqlite3_bind_null(raw, index)
         }
         return self
     }
 
     @discardableResult
     func bind(_ index: Int32, _ value: Int64?) -> Statement {
-        if let value { sqlite3_bind_int64(raw, index, value) } else { sqlite3_bind_null(raw, index) }
+        if let value { unsafe sqlite3_bind_int64(raw, index, value) } else { unsafe sqlite3_bind_null(raw, index) }
         return self
     }
 
@@ -154,20 +156,20 @@ final class Statement {
 
     @discardableResult
     func bind(_ index: Int32, _ value: Double?) -> Statement {
-        if let value { sqlite3_bind_double(raw, index, value) } else { sqlite3_bind_null(raw, index) }
+        if let value { unsafe sqlite3_bind_double(raw, index, value) } else { unsafe sqlite3_bind_null(raw, index) }
         return self
     }
 
     /// Runs a statement that returns no rows.
     func run() throws(SQLiteError) {
-        let rc = sqlite3_step(raw)
+        let rc = unsafe sqlite3_step(raw)
         defer { reset() }
         guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw connection.error(rc, sql) }
     }
 
     /// Steps to the next row; false when done.
     func step() throws(SQLiteError) -> Bool {
-        let rc = sqlite3_step(raw)
+        let rc = unsafe sqlite3_step(raw)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
         throw connection.error(rc, sql)
@@ -180,58 +182,59 @@ final class Statement {
     }
 
     func string(_ column: Int32) -> String? {
-        guard let text = sqlite3_column_text(raw, column) else { return nil }
+        guard let text = unsafe sqlite3_column_text(raw, column) else { return nil }
         // The byte count comes with the text (asked after it, as SQLite requires), so no scan for the terminator.
-        let count = Int(sqlite3_column_bytes(raw, column))
-        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+        let count = unsafe Int(sqlite3_column_bytes(raw, column))
+        return unsafe String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
-    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(raw, column) }
+    func int(_ column: Int32) -> Int64 { unsafe sqlite3_column_int64(raw, column) }
 
-    func double(_ column: Int32) -> Double { sqlite3_column_double(raw, column) }
+    func double(_ column: Int32) -> Double { unsafe sqlite3_column_double(raw, column) }
 
     func optionalDouble(_ column: Int32) -> Double? {
-        sqlite3_column_type(raw, column) == SQLITE_NULL ? nil : sqlite3_column_double(raw, column)
+        unsafe sqlite3_column_type(raw, column) == SQLITE_NULL ? nil : sqlite3_column_double(raw, column)
     }
 
-    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(raw, column) == SQLITE_NULL }
+    func isNull(_ column: Int32) -> Bool { unsafe sqlite3_column_type(raw, column) == SQLITE_NULL }
 }
 
 /// Memory for the text bound to one statement until it has run: 4 KiB reused from run to run,
 /// plus an allocation of its own for any value that does not fit (freed at the next reset).
+@safe
 private struct BindArena {
     private static let blockSize = 4_096
     private var block: UnsafeMutableRawPointer?
     private var used = 0
-    private var oversized: [UnsafeMutableRawPointer] = []
+    private var oversized: [UnsafeMutableRawPointer] = unsafe []
 
     /// A copy of `bytes` (never NULL, even when empty), valid until `reset`.
     mutating func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
-        guard bytes.count <= Self.blockSize - used else { return copyOversized(bytes) }
-        let block = self.block ?? UnsafeMutableRawPointer.allocate(byteCount: Self.blockSize, alignment: 8)
-        self.block = block
-        let destination = block + used
-        if let source = bytes.baseAddress { destination.copyMemory(from: source, byteCount: bytes.count) }
+        guard bytes.count <= Self.blockSize - used else { return unsafe copyOversized(bytes) }
+        let block = unsafe self.block ?? UnsafeMutableRawPointer.allocate(byteCount: Self.blockSize, alignment: 8)
+        unsafe self.block = unsafe block
+        let destination = unsafe block + used
+        if let source = bytes.baseAddress { unsafe destination.copyMemory(from: source, byteCount: bytes.count) }
         used += bytes.count
         return UnsafeRawPointer(destination)
     }
 
     private mutating func copyOversized(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
         let destination = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: 8)
-        if let source = bytes.baseAddress { destination.copyMemory(from: source, byteCount: bytes.count) }
-        oversized.append(destination)
+        if let source = bytes.baseAddress { unsafe destination.copyMemory(from: source, byteCount: bytes.count) }
+        unsafe oversized.append(destination)
         return UnsafeRawPointer(destination)
     }
 
     mutating func reset() {
         used = 0
-        for allocation in oversized { allocation.deallocate() }
-        oversized.removeAll(keepingCapacity: true)
+        for unsafeallocation in unsafe oversized { unsafe allocation.deallocate() }
+        unsafe oversized.removeAll(keepingCapacity: true)
     }
 
     mutating func deallocate() {
         reset()
-        block?.deallocate()
-        block = nil
+        unsafe block?.deallocate()
+        unsafe block = nil
     }
 }

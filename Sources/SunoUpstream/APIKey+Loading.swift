@@ -56,7 +56,7 @@ extension APIKey {
     private static func loadFile(_ path: String) throws(APIKeyError) -> APIKey {
         let files = FileManager.default
         var isDirectory: ObjCBool = false
-        guard files.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        guard unsafe files.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw APIKeyError("cannot read key file \(path): no such file")
         }
         guard !isDirectory.boolValue else {

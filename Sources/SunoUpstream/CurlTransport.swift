@@ -98,15 +98,16 @@ final class CurlTransport: Sendable {
 ///
 /// `@unchecked Sendable` invariant: a handle is used by one thread at a time: it leaves the pool
 /// (under its Mutex) for one `perform` and goes back after it.
+@safe
 private final class EasyHandle: @unchecked Sendable {
     private let raw: UnsafeMutableRawPointer
 
     init?() {
-        guard let raw = curl_easy_init() else { return nil }
-        self.raw = raw
+        guard let raw = unsafe curl_easy_init() else { return nil }
+        unsafe self.raw = unsafe raw
     }
 
-    deinit { curl_easy_cleanup(raw) }
+    deinit { unsafe curl_easy_cleanup(raw) }
 
     /// Hosts reached without a proxy: the environment's `no_proxy` (libcurl reads `http_proxy`,
     /// `https_proxy` and `all_proxy` itself) plus loopback, which libcurl would otherwise send to
@@ -119,53 +120,53 @@ private final class EasyHandle: @unchecked Sendable {
         return (hosts.filter { !$0.isEmpty } + ["localhost", "127.0.0.0/8", "::1"]).joined(separator: ",")
     }()
 
-    var responseCode: Int { ccurl_response_code(raw) }
+    var responseCode: Int { unsafe ccurl_response_code(raw) }
 
     func perform(_ exchange: HTTPExchange, timeoutMilliseconds: Int, _ transfer: CurlTransfer) -> CURLcode {
         var headers: UnsafeMutablePointer<curl_slist>?
-        for line in exchange.headers { headers = curl_slist_append(headers, line) }
+        for line in exchange.headers { unsafe headers = unsafe curl_slist_append(headers, line) }
         defer {
-            ccurl_set_headers(raw, nil)
-            curl_slist_free_all(headers)
+            unsafe ccurl_set_headers(raw, nil)
+            unsafe curl_slist_free_all(headers)
             // The pooled handle must not keep pointers to this transfer once it is gone: the
             // callbacks treat a NULL context as "no transfer".
-            ccurl_set_pointer(raw, CURLOPT_WRITEDATA, nil)
-            ccurl_set_pointer(raw, CURLOPT_HEADERDATA, nil)
-            ccurl_set_pointer(raw, CURLOPT_XFERINFODATA, nil)
+            unsafe ccurl_set_pointer(raw, CURLOPT_WRITEDATA, nil)
+            unsafe ccurl_set_pointer(raw, CURLOPT_HEADERDATA, nil)
+            unsafe ccurl_set_pointer(raw, CURLOPT_XFERINFODATA, nil)
         }
         // Strings set here are copied by libcurl; only the POST body is borrowed for the call.
-        ccurl_set_string(raw, CURLOPT_URL, exchange.url)
-        ccurl_set_headers(raw, headers)
-        ccurl_set_long(raw, CURLOPT_NOSIGNAL, 1)
-        ccurl_set_long(raw, CURLOPT_TIMEOUT_MS, timeoutMilliseconds)
-        ccurl_set_long(raw, CURLOPT_CONNECTTIMEOUT_MS, timeoutMilliseconds)
-        ccurl_set_long(raw, CURLOPT_FOLLOWLOCATION, 0)
-        ccurl_set_string(raw, CURLOPT_NOPROXY, Self.noProxy)
+        unsafe ccurl_set_string(raw, CURLOPT_URL, exchange.url)
+        unsafe ccurl_set_headers(raw, headers)
+        unsafe ccurl_set_long(raw, CURLOPT_NOSIGNAL, 1)
+        unsafe ccurl_set_long(raw, CURLOPT_TIMEOUT_MS, timeoutMilliseconds)
+        unsafe ccurl_set_long(raw, CURLOPT_CONNECTTIMEOUT_MS, timeoutMilliseconds)
+        unsafe ccurl_set_long(raw, CURLOPT_FOLLOWLOCATION, 0)
+        unsafe ccurl_set_string(raw, CURLOPT_NOPROXY, Self.noProxy)
         // The path as built: libcurl would otherwise squash "/." and "/.." segments, so a task id
         // of ".." (ids are opaque, COMETAPI.md §10) would ask for "/suno/" instead.
-        ccurl_set_long(raw, CURLOPT_PATH_AS_IS, 1)
+        unsafe ccurl_set_long(raw, CURLOPT_PATH_AS_IS, 1)
         // Every encoding libcurl can decode is offered (gzip shrinks a batch answer about 10×). libcurl
         // inflates as the bytes arrive, in pieces of at most 16 kB handed to curlWriteBody, which stops
         // the transfer as soon as the decoded size passes the limit: a bomb is never inflated further.
-        ccurl_set_string(raw, CURLOPT_ACCEPT_ENCODING, "")
+        unsafe ccurl_set_string(raw, CURLOPT_ACCEPT_ENCODING, "")
         // An announced Content-Length above the limit is refused before its first byte.
-        ccurl_set_long(raw, CURLOPT_MAXFILESIZE, transfer.bodyLimit)
-        ccurl_set_long(raw, CURLOPT_BUFFERSIZE, 256 * 1_024)
-        let context = Unmanaged.passUnretained(transfer).toOpaque()
-        ccurl_set_write_callback(raw, curlWriteBody, context)
-        ccurl_set_header_callback(raw, curlReadHeader, context)
-        ccurl_set_progress_callback(raw, curlProgress, context)
+        unsafe ccurl_set_long(raw, CURLOPT_MAXFILESIZE, transfer.bodyLimit)
+        unsafe ccurl_set_long(raw, CURLOPT_BUFFERSIZE, 256 * 1_024)
+        let context = unsafe Unmanaged.passUnretained(transfer).toOpaque()
+        unsafe ccurl_set_write_callback(raw, curlWriteBody, context)
+        unsafe ccurl_set_header_callback(raw, curlReadHeader, context)
+        unsafe ccurl_set_progress_callback(raw, curlProgress, context)
         switch exchange.method {
         case .get:
-            ccurl_set_long(raw, CURLOPT_HTTPGET, 1)
-            return curl_easy_perform(raw)
+            unsafe ccurl_set_long(raw, CURLOPT_HTTPGET, 1)
+            return unsafe curl_easy_perform(raw)
         case .post:
             // Never a NULL body: libcurl would then read the body from stdin.
             let body = exchange.body.isEmpty ? [0] : exchange.body
-            return body.withUnsafeBytes { bytes in
-                ccurl_set_post_body(raw, bytes.baseAddress, exchange.body.count)
-                defer { ccurl_set_pointer(raw, CURLOPT_POSTFIELDS, nil) }
-                return curl_easy_perform(raw)
+            return unsafe body.withUnsafeBytes { bytes in
+                unsafe ccurl_set_post_body(raw, bytes.baseAddress, exchange.body.count)
+                defer { unsafe ccurl_set_pointer(raw, CURLOPT_POSTFIELDS, nil) }
+                return unsafe curl_easy_perform(raw)
             }
         }
     }
@@ -213,7 +214,7 @@ private final class CurlTransfer: Sendable {
             if needed > received.body.capacity, needed > Self.growthStep {
                 received.body.reserveCapacity(bodyLimit)
             }
-            received.body.append(contentsOf: bytes)
+            unsafe received.body.append(contentsOf: bytes)
             return true
         }
     }
@@ -223,14 +224,14 @@ private final class CurlTransfer: Sendable {
         // A status line starts a new answer (after a 100 Continue, a 103 Early Hints, a proxy's
         // CONNECT answer): forget the previous one's headers. Checked before looking for a colon,
         // which a reason phrase may hold ("HTTP/1.1 503 Busy: retry later").
-        if line.starts(with: "HTTP/".utf8) {
+        if unsafe line.starts(with: "HTTP/".utf8) {
             received.withLock { $0 = Received() }
             return
         }
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
-        let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self).lowercased()
+        guard let colon = unsafe line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        let name = unsafe String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self).lowercased()
         guard name == "retry-after" || name == "date" || name == "content-length" else { return }
-        let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[(colon + 1)...]), as: UTF8.self)
+        let value = unsafe String(decoding: UnsafeRawBufferPointer(rebasing: line[(colon + 1)...]), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         received.withLock { received in
             switch name {
@@ -254,27 +255,27 @@ private final class CurlTransfer: Sendable {
 }
 
 private func transfer(_ context: UnsafeMutableRawPointer?) -> CurlTransfer? {
-    context.map { Unmanaged<CurlTransfer>.fromOpaque($0).takeUnretainedValue() }
+    unsafe context.map { unsafe Unmanaged<CurlTransfer>.fromOpaque($0).takeUnretainedValue() }
 }
 
 /// CURLOPT_WRITEFUNCTION: returning less than given stops the transfer (CURLE_WRITE_ERROR).
 private let curlWriteBody: ccurl_data_callback = { data, size, count, context in
     let length = size * count
-    guard let data, let transfer = transfer(context) else { return 0 }
-    return transfer.appendBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+    guard let data = unsafe data, let transfer = unsafe transfer(context) else { return 0 }
+    return unsafe transfer.appendBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
 }
 
 /// CURLOPT_HEADERFUNCTION: one call per header line.
 private let curlReadHeader: ccurl_data_callback = { data, size, count, context in
     let length = size * count
-    guard let data, let transfer = transfer(context) else { return 0 }
-    transfer.readHeader(UnsafeRawBufferPointer(start: data, count: length))
+    guard let data = unsafe data, let transfer = unsafe transfer(context) else { return 0 }
+    unsafe transfer.readHeader(UnsafeRawBufferPointer(start: data, count: length))
     return length
 }
 
 /// CURLOPT_XFERINFOFUNCTION: non-zero aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
 private let curlProgress: ccurl_progress_callback = { context, _, _, _, _ in
-    transfer(context)?.isCancelled == true ? 1 : 0
+    unsafe transfer(context)?.isCancelled == true ? 1 : 0
 }
 
 /// Resumes a continuation exactly once, with whichever outcome comes first: the transfer's or a

@@ -128,15 +128,16 @@ public final class PassThroughTransport: Sendable {
 ///
 /// `@unchecked Sendable` invariant: a handle is used by one thread at a time: it leaves the pool
 /// (under its Mutex) for one `perform` and goes back after it.
+@safe
 private final class PassThroughHandle: @unchecked Sendable {
     private let raw: UnsafeMutableRawPointer
 
     init?() {
-        guard let raw = curl_easy_init() else { return nil }
-        self.raw = raw
+        guard let raw = unsafe curl_easy_init() else { return nil }
+        unsafe self.raw = unsafe raw
     }
 
-    deinit { curl_easy_cleanup(raw) }
+    deinit { unsafe curl_easy_cleanup(raw) }
 
     /// The environment's `no_proxy` plus loopback: a gateway or simulator on this machine is never
     /// behind a proxy (the same rule as the collector's client).
@@ -148,46 +149,46 @@ private final class PassThroughHandle: @unchecked Sendable {
         return (hosts.filter { !$0.isEmpty } + ["localhost", "127.0.0.0/8", "::1"]).joined(separator: ",")
     }()
 
-    var responseCode: Int { ccurl_response_code(raw) }
+    var responseCode: Int { unsafe ccurl_response_code(raw) }
 
     func perform(_ request: PassThroughRequest, timeoutMilliseconds: Int, _ receiver: PassThroughReceiver)
         -> CURLcode
     {
         var headers: UnsafeMutablePointer<curl_slist>?
-        for line in request.headers { headers = curl_slist_append(headers, line) }
+        for line in request.headers { unsafe headers = unsafe curl_slist_append(headers, line) }
         defer {
-            ccurl_set_headers(raw, nil)
-            curl_slist_free_all(headers)
+            unsafe ccurl_set_headers(raw, nil)
+            unsafe curl_slist_free_all(headers)
             // A pooled handle keeps no pointer to a finished transfer; the callbacks treat NULL as none.
-            ccurl_set_pointer(raw, CURLOPT_WRITEDATA, nil)
-            ccurl_set_pointer(raw, CURLOPT_HEADERDATA, nil)
-            ccurl_set_pointer(raw, CURLOPT_XFERINFODATA, nil)
+            unsafe ccurl_set_pointer(raw, CURLOPT_WRITEDATA, nil)
+            unsafe ccurl_set_pointer(raw, CURLOPT_HEADERDATA, nil)
+            unsafe ccurl_set_pointer(raw, CURLOPT_XFERINFODATA, nil)
         }
-        ccurl_set_string(raw, CURLOPT_URL, request.url)
-        ccurl_set_headers(raw, headers)
-        ccurl_set_long(raw, CURLOPT_NOSIGNAL, 1)
-        ccurl_set_long(raw, CURLOPT_TIMEOUT_MS, timeoutMilliseconds)
-        ccurl_set_long(raw, CURLOPT_CONNECTTIMEOUT_MS, timeoutMilliseconds)
-        ccurl_set_long(raw, CURLOPT_FOLLOWLOCATION, 0)
-        ccurl_set_string(raw, CURLOPT_NOPROXY, Self.noProxy)
-        ccurl_set_long(raw, CURLOPT_PATH_AS_IS, 1)
+        unsafe ccurl_set_string(raw, CURLOPT_URL, request.url)
+        unsafe ccurl_set_headers(raw, headers)
+        unsafe ccurl_set_long(raw, CURLOPT_NOSIGNAL, 1)
+        unsafe ccurl_set_long(raw, CURLOPT_TIMEOUT_MS, timeoutMilliseconds)
+        unsafe ccurl_set_long(raw, CURLOPT_CONNECTTIMEOUT_MS, timeoutMilliseconds)
+        unsafe ccurl_set_long(raw, CURLOPT_FOLLOWLOCATION, 0)
+        unsafe ccurl_set_string(raw, CURLOPT_NOPROXY, Self.noProxy)
+        unsafe ccurl_set_long(raw, CURLOPT_PATH_AS_IS, 1)
         // The body exactly as it arrives: a gzip answer reaches the client still gzipped.
-        ccurl_set_long(raw, CURLOPT_HTTP_CONTENT_DECODING, 0)
-        let context = Unmanaged.passUnretained(receiver).toOpaque()
-        ccurl_set_write_callback(raw, passThroughWriteBody, context)
-        ccurl_set_header_callback(raw, passThroughReadHeader, context)
-        ccurl_set_progress_callback(raw, passThroughProgress, context)
+        unsafe ccurl_set_long(raw, CURLOPT_HTTP_CONTENT_DECODING, 0)
+        let context = unsafe Unmanaged.passUnretained(receiver).toOpaque()
+        unsafe ccurl_set_write_callback(raw, passThroughWriteBody, context)
+        unsafe ccurl_set_header_callback(raw, passThroughReadHeader, context)
+        unsafe ccurl_set_progress_callback(raw, passThroughProgress, context)
         switch request.method {
         case .get:
-            ccurl_set_long(raw, CURLOPT_HTTPGET, 1)
-            return curl_easy_perform(raw)
+            unsafe ccurl_set_long(raw, CURLOPT_HTTPGET, 1)
+            return unsafe curl_easy_perform(raw)
         case .post:
             // Never a NULL body: libcurl would then read the body from stdin.
             let body = request.body.isEmpty ? [0] : request.body
-            return body.withUnsafeBytes { bytes in
-                ccurl_set_post_body(raw, bytes.baseAddress, request.body.count)
-                defer { ccurl_set_pointer(raw, CURLOPT_POSTFIELDS, nil) }
-                return curl_easy_perform(raw)
+            return unsafe body.withUnsafeBytes { bytes in
+                unsafe ccurl_set_post_body(raw, bytes.baseAddress, request.body.count)
+                defer { unsafe ccurl_set_pointer(raw, CURLOPT_POSTFIELDS, nil) }
+                return unsafe curl_easy_perform(raw)
             }
         }
     }
@@ -222,7 +223,7 @@ private final class PassThroughReceiver: Sendable {
                 received.tooLarge = true
                 return false
             }
-            received.body.append(contentsOf: bytes)
+            unsafe received.body.append(contentsOf: bytes)
             return true
         }
     }
@@ -231,7 +232,7 @@ private final class PassThroughReceiver: Sendable {
     func readHeader(_ line: UnsafeRawBufferPointer) -> Bool {
         // A status line starts a new answer (after a 100 Continue or 103 Early Hints): only the final
         // answer's headers are kept.
-        if line.starts(with: "HTTP/".utf8) {
+        if unsafe line.starts(with: "HTTP/".utf8) {
             received.withLock { $0 = Received() }
             return true
         }
@@ -244,16 +245,20 @@ private final class PassThroughReceiver: Sendable {
                 return false
             }
             // Folded continuation lines (obsolete) and the blank line that ends the headers carry nothing.
-            guard let first = line.first, first != UInt8(ascii: " "), first != UInt8(ascii: "\t"),
-                let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0
+            guard let first = unsafe line.first, first != UInt8(ascii: " "), first != UInt8(ascii: "\t"),
+                let colon = unsafe line.firstIndex(of: UInt8(ascii: ":")), colon > 0
             else { return true }
             // Optional whitespace around the value, and the line's CRLF, are not part of it (RFC 9110 §5.5).
             var start = colon + 1
             var end = line.count
-            while start < end, line[start] == UInt8(ascii: " ") || line[start] == UInt8(ascii: "\t") { start += 1 }
-            while end > start, [UInt8(ascii: " "), UInt8(ascii: "\t"), 0x0D, 0x0A].contains(line[end - 1]) { end -= 1 }
-            let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self)
-            let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
+            while start < end, unsafe line[start] == UInt8(ascii: " ") || line[start] == UInt8(ascii: "\t") {
+                start += 1
+            }
+            while end > start, unsafe [UInt8(ascii: " "), UInt8(ascii: "\t"), 0x0D, 0x0A].contains(line[end - 1]) {
+                end -= 1
+            }
+            let name = unsafe String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self)
+            let value = unsafe String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
             received.headers.append((name, value))
             return true
         }
@@ -265,26 +270,26 @@ private final class PassThroughReceiver: Sendable {
 }
 
 private func receiver(_ context: UnsafeMutableRawPointer?) -> PassThroughReceiver? {
-    context.map { Unmanaged<PassThroughReceiver>.fromOpaque($0).takeUnretainedValue() }
+    unsafe context.map { unsafe Unmanaged<PassThroughReceiver>.fromOpaque($0).takeUnretainedValue() }
 }
 
 /// CURLOPT_WRITEFUNCTION: returning less than given stops the transfer (CURLE_WRITE_ERROR).
 private let passThroughWriteBody: ccurl_data_callback = { data, size, count, context in
     let length = size * count
-    guard let data, let receiver = receiver(context) else { return 0 }
-    return receiver.appendBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+    guard let data = unsafe data, let receiver = unsafe receiver(context) else { return 0 }
+    return unsafe receiver.appendBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
 }
 
 /// CURLOPT_HEADERFUNCTION: one call per header line; less than given stops the transfer.
 private let passThroughReadHeader: ccurl_data_callback = { data, size, count, context in
     let length = size * count
-    guard let data, let receiver = receiver(context) else { return 0 }
-    return receiver.readHeader(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+    guard let data = unsafe data, let receiver = unsafe receiver(context) else { return 0 }
+    return unsafe receiver.readHeader(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
 }
 
 /// CURLOPT_XFERINFOFUNCTION: non-zero aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
 private let passThroughProgress: ccurl_progress_callback = { context, _, _, _, _ in
-    receiver(context)?.isCancelled == true ? 1 : 0
+    unsafe receiver(context)?.isCancelled == true ? 1 : 0
 }
 
 /// Resumes a continuation exactly once, with the transfer's outcome or a cancellation, whichever

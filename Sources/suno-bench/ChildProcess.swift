@@ -15,8 +15,8 @@ enum FileOutput {
         var offset = 0
         // Bounded: every iteration writes at least one byte or gives up.
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { raw in
-                Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            let written = unsafe bytes.withUnsafeMutableBytes { raw in
+                unsafe Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
             }
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else { return }
@@ -46,7 +46,7 @@ struct LineReader {
                 start = 0
             }
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let count = unsafe chunk.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
                 guard start < buffer.count else { return nil }

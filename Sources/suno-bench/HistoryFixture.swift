@@ -67,24 +67,24 @@ enum HistoryFixture {
     static func insertHistory(path: String, finishedTasks count: Int, now: Double) throws {
         guard count > 0 else { return }
         var db: OpaquePointer?
-        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK else {
+        guard unsafe sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK else {
             throw BenchError("open \(path)")
         }
-        defer { sqlite3_close_v2(db) }
+        defer { unsafe sqlite3_close_v2(db) }
         func exec(_ sql: String) throws {
-            guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
-                throw BenchError("\(sql.prefix(40)): \(String(cString: sqlite3_errmsg(db)))")
+            guard unsafe sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
+                throw BenchError(unsafe "\(sql.prefix(40)): \(String(cString: sqlite3_errmsg(db)))")
             }
         }
         try exec("PRAGMA synchronous = OFF")
         var task: OpaquePointer?
         var history: OpaquePointer?
         defer {
-            sqlite3_finalize(task)
-            sqlite3_finalize(history)
+            unsafe sqlite3_finalize(task)
+            unsafe sqlite3_finalize(history)
         }
         guard
-            sqlite3_prepare_v2(
+            unsafe sqlite3_prepare_v2(
                 db,
                 """
                 INSERT INTO tasks (id, action, registered_model, clip_model, model, labels, status, progress, fail_reason,
@@ -92,15 +92,15 @@ enum HistoryFixture {
                     finished_at, queue_wait_observed, first_audio_observed, source)
                 VALUES (?1, 'MUSIC', ?2, ?2, ?2, '{}', ?3, '100%', ?4, ?5, ?6, ?7, ?8, ?10, ?8, 9, ?9, ?10, 1, 1, 'api')
                 """, -1, &task, nil) == SQLITE_OK,
-            sqlite3_prepare_v2(
+            unsafe sqlite3_prepare_v2(
                 db,
                 "INSERT INTO task_history (task, observed_at, status, progress, fail_reason) VALUES (?1, ?2, ?3, '100%', ?4)",
                 -1, &history, nil) == SQLITE_OK
-        else { throw BenchError("prepare: \(String(cString: sqlite3_errmsg(db)))") }
+        else { throw BenchError(unsafe "prepare: \(String(cString: sqlite3_errmsg(db)))") }
         let constants = CStrings(
             models + ["SUCCESS", "FAILURE", "", "Unable to generate audio for this request.", "success", "failure"])
-        let modelText = Array(constants.pointers[0..<models.count])
-        let (successText, failureText, empty, reasonText, successOutcome, failureOutcome) = (
+        let modelText = unsafe Array(constants.pointers[0..<models.count])
+        let (successText, failureText, empty, reasonText, successOutcome, failureOutcome) = unsafe (
             constants.pointers[models.count], constants.pointers[models.count + 1],
             constants.pointers[models.count + 2],
             constants.pointers[models.count + 3], constants.pointers[models.count + 4],
@@ -111,33 +111,33 @@ enum HistoryFixture {
         for index in 0..<count {
             let finish = now - span + span * Double(index) / Double(count)
             let failed = index % 12 == 0
-            let status = failed ? failureText : successText
-            let reason = failed ? reasonText : empty
+            let status = unsafe failed ? failureText : successText
+            let reason = unsafe failed ? reasonText : empty
             let digits = String(index)
             let id = "hist-" + String(repeating: "0", count: max(0, 9 - digits.count)) + digits
-            _ = id.withCString { id in sqlite3_bind_text(task, 1, id, -1, csqlite_transient()) }
-            sqlite3_bind_text(task, 2, modelText[index % modelText.count], -1, nil)
-            sqlite3_bind_text(task, 3, status, -1, nil)
-            sqlite3_bind_text(task, 4, reason, -1, nil)
-            sqlite3_bind_int64(task, 5, Int64(finish - 150))
-            sqlite3_bind_int64(task, 6, Int64(finish - 120))
-            sqlite3_bind_int64(task, 7, Int64(finish))
-            sqlite3_bind_double(task, 10, finish)
-            sqlite3_bind_double(task, 8, finish - 150)
-            sqlite3_bind_text(task, 9, failed ? failureOutcome : successOutcome, -1, nil)
-            guard sqlite3_step(task) == SQLITE_DONE else {
-                throw BenchError("insert: \(String(cString: sqlite3_errmsg(db)))")
+            _ = unsafe id.withCString { id in unsafe sqlite3_bind_text(task, 1, id, -1, csqlite_transient()) }
+            unsafe sqlite3_bind_text(task, 2, modelText[index % modelText.count], -1, nil)
+            unsafe sqlite3_bind_text(task, 3, status, -1, nil)
+            unsafe sqlite3_bind_text(task, 4, reason, -1, nil)
+            unsafe sqlite3_bind_int64(task, 5, Int64(finish - 150))
+            unsafe sqlite3_bind_int64(task, 6, Int64(finish - 120))
+            unsafe sqlite3_bind_int64(task, 7, Int64(finish))
+            unsafe sqlite3_bind_double(task, 10, finish)
+            unsafe sqlite3_bind_double(task, 8, finish - 150)
+            unsafe sqlite3_bind_text(task, 9, failed ? failureOutcome : successOutcome, -1, nil)
+            guard unsafe sqlite3_step(task) == SQLITE_DONE else {
+                throw BenchError(unsafe "insert: \(String(cString: sqlite3_errmsg(db)))")
             }
             // The history row points at the task's `seq`, the rowid just inserted.
-            sqlite3_bind_int64(history, 1, sqlite3_last_insert_rowid(db))
-            sqlite3_bind_double(history, 2, finish)
-            sqlite3_bind_text(history, 3, status, -1, nil)
-            sqlite3_bind_text(history, 4, reason, -1, nil)
-            guard sqlite3_step(history) == SQLITE_DONE else {
-                throw BenchError("insert: \(String(cString: sqlite3_errmsg(db)))")
+            unsafe sqlite3_bind_int64(history, 1, sqlite3_last_insert_rowid(db))
+            unsafe sqlite3_bind_double(history, 2, finish)
+            unsafe sqlite3_bind_text(history, 3, status, -1, nil)
+            unsafe sqlite3_bind_text(history, 4, reason, -1, nil)
+            guard unsafe sqlite3_step(history) == SQLITE_DONE else {
+                throw BenchError(unsafe "insert: \(String(cString: sqlite3_errmsg(db)))")
             }
-            sqlite3_reset(task)
-            sqlite3_reset(history)
+            unsafe sqlite3_reset(task)
+            unsafe sqlite3_reset(history)
         }
         try exec("COMMIT")
         try exec("PRAGMA wal_checkpoint(TRUNCATE)")

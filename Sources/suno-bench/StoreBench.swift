@@ -113,6 +113,7 @@ enum StoreBench {
 
 /// The C-level limit: the same two statements per task, prepared once, bound from C strings that
 /// SQLite does not copy (SQLITE_STATIC), one transaction per batch.
+@safe
 final class CLevelWriter {
     private var db: OpaquePointer?
     private var update: OpaquePointer?
@@ -139,19 +140,23 @@ final class CLevelWriter {
 
     init(path: String, rowids: [Int64], readsRows: Bool = false) throws {
         self.rowids = rowids
-        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
+        guard unsafe sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
             throw BenchError("cannot open \(path)")
         }
         try exec("PRAGMA journal_mode = WAL")
         try exec("PRAGMA synchronous = NORMAL")
-        guard sqlite3_prepare_v3(db, Self.updateSQL, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &update, nil) == SQLITE_OK,
-            sqlite3_prepare_v3(db, Self.insertSQL, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &insert, nil) == SQLITE_OK
-        else { throw BenchError("prepare failed: \(String(cString: sqlite3_errmsg(db)))") }
+        guard
+            unsafe sqlite3_prepare_v3(db, Self.updateSQL, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &update, nil)
+                == SQLITE_OK,
+            unsafe sqlite3_prepare_v3(db, Self.insertSQL, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &insert, nil)
+                == SQLITE_OK
+        else { throw BenchError(unsafe "prepare failed: \(String(cString: sqlite3_errmsg(db)))") }
         if readsRows {
             // The store's read of a batch: every column of the rows in the batch's `seq` range.
             let sql = "SELECT \(Self.rowColumns) FROM tasks WHERE seq BETWEEN ?1 AND ?2"
-            guard sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &select, nil) == SQLITE_OK else {
-                throw BenchError("prepare failed: \(String(cString: sqlite3_errmsg(db)))")
+            guard unsafe sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &select, nil) == SQLITE_OK
+            else {
+                throw BenchError(unsafe "prepare failed: \(String(cString: sqlite3_errmsg(db)))")
             }
         }
     }
@@ -164,20 +169,20 @@ final class CLevelWriter {
 
     /// Steps through the batch's rows and touches every column as a C program would (text by pointer).
     private func readRows(from first: Int64, to last: Int64) throws -> Int {
-        guard let select else { return 0 }
-        sqlite3_bind_int64(select, 1, first)
-        sqlite3_bind_int64(select, 2, last)
-        defer { sqlite3_reset(select) }
+        guard let select = unsafe select else { return 0 }
+        unsafe sqlite3_bind_int64(select, 1, first)
+        unsafe sqlite3_bind_int64(select, 2, last)
+        defer { unsafe sqlite3_reset(select) }
         var touched = 0
-        while sqlite3_step(select) == SQLITE_ROW {
+        while unsafe sqlite3_step(select) == SQLITE_ROW {
             for column in 0..<Int32(21) {
-                switch sqlite3_column_type(select, column) {
+                switch unsafe sqlite3_column_type(select, column) {
                 case SQLITE_TEXT:
-                    touched &+=
+                    unsafe touched &+=
                         Int(sqlite3_column_bytes(select, column))
                         &+ (sqlite3_column_text(select, column) == nil ? 0 : 1)
-                case SQLITE_INTEGER: touched &+= Int(truncatingIfNeeded: sqlite3_column_int64(select, column))
-                case SQLITE_FLOAT: touched &+= Int(sqlite3_column_double(select, column) > 0 ? 1 : 0)
+                case SQLITE_INTEGER: unsafe touched &+= Int(truncatingIfNeeded: sqlite3_column_int64(select, column))
+                case SQLITE_FLOAT: unsafe touched &+= Int(sqlite3_column_double(select, column) > 0 ? 1 : 0)
                 default: break
                 }
             }
@@ -186,23 +191,23 @@ final class CLevelWriter {
     }
 
     deinit {
-        sqlite3_finalize(update)
-        sqlite3_finalize(insert)
-        sqlite3_finalize(select)
-        sqlite3_close_v2(db)
+        unsafe sqlite3_finalize(update)
+        unsafe sqlite3_finalize(insert)
+        unsafe sqlite3_finalize(select)
+        unsafe sqlite3_close_v2(db)
     }
 
     func exec(_ sql: String) throws {
-        guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
-            throw BenchError("\(sql): \(String(cString: sqlite3_errmsg(db)))")
+        guard unsafe sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
+            throw BenchError(unsafe "\(sql): \(String(cString: sqlite3_errmsg(db)))")
         }
     }
 
     /// One status change for every row, in batches.
     func pass(status: String, now: Double, batchSize: Int) throws {
         let rowids = self.rowids
-        let (model, progress, empty) = (constants.pointers[0], constants.pointers[1], constants.pointers[2])
-        try status.withCString { statusText in
+        let (model, progress, empty) = unsafe (constants.pointers[0], constants.pointers[1], constants.pointers[2])
+        try unsafe status.withCString { statusText in
             var start = 0
             while start < rowids.count {
                 try exec("BEGIN IMMEDIATE")
@@ -210,31 +215,31 @@ final class CLevelWriter {
                 readSink &+= try readRows(from: rowids[start], to: rowids[end - 1])
                 for index in start..<end {
                     let rowid = rowids[index]
-                    sqlite3_bind_int64(update, 1, rowid)
-                    sqlite3_bind_text(update, 2, model, -1, nil)
-                    sqlite3_bind_text(update, 3, model, -1, nil)
-                    sqlite3_bind_text(update, 4, statusText, -1, nil)
-                    sqlite3_bind_text(update, 5, progress, -1, nil)
-                    sqlite3_bind_text(update, 6, empty, -1, nil)
-                    sqlite3_bind_int64(update, 7, 1_000)
-                    sqlite3_bind_int64(update, 8, 0)
-                    sqlite3_bind_int64(update, 9, 0)
-                    sqlite3_bind_double(update, 10, now)
-                    sqlite3_bind_double(update, 11, 1_005)
-                    sqlite3_bind_int64(update, 12, 2)
-                    sqlite3_bind_null(update, 13)
-                    sqlite3_bind_null(update, 14)
-                    sqlite3_bind_int64(update, 15, 0)
-                    sqlite3_bind_int64(update, 16, 0)
-                    guard sqlite3_step(update) == SQLITE_DONE else { throw BenchError("update failed") }
-                    sqlite3_reset(update)
-                    sqlite3_bind_int64(insert, 1, rowid)
-                    sqlite3_bind_double(insert, 2, now)
-                    sqlite3_bind_text(insert, 3, statusText, -1, nil)
-                    sqlite3_bind_text(insert, 4, progress, -1, nil)
-                    sqlite3_bind_text(insert, 5, empty, -1, nil)
-                    guard sqlite3_step(insert) == SQLITE_DONE else { throw BenchError("insert failed") }
-                    sqlite3_reset(insert)
+                    unsafe sqlite3_bind_int64(update, 1, rowid)
+                    unsafe sqlite3_bind_text(update, 2, model, -1, nil)
+                    unsafe sqlite3_bind_text(update, 3, model, -1, nil)
+                    unsafe sqlite3_bind_text(update, 4, statusText, -1, nil)
+                    unsafe sqlite3_bind_text(update, 5, progress, -1, nil)
+                    unsafe sqlite3_bind_text(update, 6, empty, -1, nil)
+                    unsafe sqlite3_bind_int64(update, 7, 1_000)
+                    unsafe sqlite3_bind_int64(update, 8, 0)
+                    unsafe sqlite3_bind_int64(update, 9, 0)
+                    unsafe sqlite3_bind_double(update, 10, now)
+                    unsafe sqlite3_bind_double(update, 11, 1_005)
+                    unsafe sqlite3_bind_int64(update, 12, 2)
+                    unsafe sqlite3_bind_null(update, 13)
+                    unsafe sqlite3_bind_null(update, 14)
+                    unsafe sqlite3_bind_int64(update, 15, 0)
+                    unsafe sqlite3_bind_int64(update, 16, 0)
+                    guard unsafe sqlite3_step(update) == SQLITE_DONE else { throw BenchError("update failed") }
+                    unsafe sqlite3_reset(update)
+                    unsafe sqlite3_bind_int64(insert, 1, rowid)
+                    unsafe sqlite3_bind_double(insert, 2, now)
+                    unsafe sqlite3_bind_text(insert, 3, statusText, -1, nil)
+                    unsafe sqlite3_bind_text(insert, 4, progress, -1, nil)
+                    unsafe sqlite3_bind_text(insert, 5, empty, -1, nil)
+                    guard unsafe sqlite3_step(insert) == SQLITE_DONE else { throw BenchError("insert failed") }
+                    unsafe sqlite3_reset(insert)
                 }
                 try exec("COMMIT")
                 start += batchSize
@@ -245,6 +250,7 @@ final class CLevelWriter {
 
 /// NUL-terminated copies of some strings in one allocation, alive as long as this object: what a C
 /// program would hand SQLite with SQLITE_STATIC.
+@safe
 final class CStrings {
     private let storage: UnsafeMutablePointer<CChar>
     let pointers: [UnsafePointer<CChar>]
@@ -252,18 +258,20 @@ final class CStrings {
     init(_ texts: [String]) {
         let total = texts.reduce(0) { $0 + $1.utf8.count + 1 }
         let storage = UnsafeMutablePointer<CChar>.allocate(capacity: max(total, 1))
-        self.storage = storage
-        var pointers: [UnsafePointer<CChar>] = []
-        pointers.reserveCapacity(texts.count)
+        unsafe self.storage = unsafe storage
+        var pointers: [UnsafePointer<CChar>] = unsafe []
+        unsafe pointers.reserveCapacity(texts.count)
         var offset = 0
         for text in texts {
             let bytes = Array(text.utf8CString)
-            bytes.withUnsafeBufferPointer { (storage + offset).initialize(from: $0.baseAddress!, count: $0.count) }
-            pointers.append(UnsafePointer(storage + offset))
+            unsafe bytes.withUnsafeBufferPointer {
+                unsafe (storage + offset).initialize(from: $0.baseAddress!, count: $0.count)
+            }
+            unsafe pointers.append(UnsafePointer(storage + offset))
             offset += bytes.count
         }
-        self.pointers = pointers
+        unsafe self.pointers = unsafe pointers
     }
 
-    deinit { storage.deallocate() }
+    deinit { unsafe storage.deallocate() }
 }

@@ -132,7 +132,7 @@ struct BrokenStorageStartupTests {
     func readOnlyStorage(_ what: String) async throws {
         let scratch = try ScratchDirectory()
         defer {
-            chmod(scratch.url.path, 0o755)
+            unsafe chmod(scratch.url.path, 0o755)
             scratch.remove()
         }
         let directory = scratch.url.appendingPathComponent("store").path
@@ -141,11 +141,11 @@ struct BrokenStorageStartupTests {
         try Self.makeDatabase(path)
         let root = geteuid() == 0
         // As root the files belong to root: `nobody` gets what "others" may do.
-        chmod(path, what == "directory" ? 0o666 : 0o444)
-        chmod(directory, what == "file" ? 0o777 : (root ? 0o755 : 0o555))
+        unsafe chmod(path, what == "directory" ? 0o666 : 0o444)
+        unsafe chmod(directory, what == "file" ? 0o777 : (root ? 0o755 : 0o555))
         let outcome = try await Self.serve(database: path, unprivileged: true)
-        chmod(directory, 0o755)
-        chmod(path, 0o644)
+        unsafe chmod(directory, 0o755)
+        unsafe chmod(path, 0o644)
         Self.expectOneLine(outcome, naming: path, saying: ["read-only", "write access", "-wal"])
     }
 

@@ -96,7 +96,7 @@ import Testing
             "POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 15\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
         )
         var interim = [UInt8](repeating: 0, count: 256)
-        let n = interim.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
+        let n = unsafe interim.withUnsafeMutableBytes { unsafe recv(connection.fd, $0.baseAddress, $0.count, 0) }
         #expect(String(decoding: interim.prefix(max(0, n)), as: UTF8.self).hasPrefix("HTTP/1.1 100 Continue"))
         try connection.send(Self.body)
         #expect(RawAnswers(try connection.readToEnd()).statuses == [200])

@@ -126,11 +126,11 @@ import Testing
     /// Raises the soft open-files limit to the hard one and returns how many connections both ends fit.
     static func connectionBudget(_ wanted: Int) -> Int {
         var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return wanted }
+        guard unsafe getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return wanted }
         if limit.rlim_cur < limit.rlim_max {
             limit.rlim_cur = limit.rlim_max
-            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-            _ = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            _ = unsafe setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            _ = unsafe getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         }
         // Both ends of each connection, plus room for the rest of the test run.
         let room = (Int(clamping: limit.rlim_cur) - 1_000) / 2

@@ -341,7 +341,7 @@ import Testing
         let probe = GatewayProbe()
         let client = probe.client(gateway.baseURL)
         let call = Task {
-            withUnsafeCurrentTask { $0?.cancel() }
+            unsafe withUnsafeCurrentTask { unsafe $0?.cancel() }
             return await gatewayOutcome { try await client.fetch(ids: ["a"], action: .music) }
         }
         #expect(await call.value.upstreamFailure == .cancelled)

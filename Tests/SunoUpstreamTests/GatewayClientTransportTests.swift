@@ -577,7 +577,7 @@ final class RawGateway: Sendable {
     private func read(_ fd: Int32, into buffer: inout [UInt8]) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let count = unsafe chunk.withUnsafeMutableBytes { unsafe recv(fd, $0.baseAddress, $0.count, 0) }
             if count > 0 {
                 buffer.append(contentsOf: chunk[..<count])
                 return true
@@ -591,7 +591,9 @@ final class RawGateway: Sendable {
         var offset = 0
         while offset < bytes.count {
             // MSG_NOSIGNAL: a client that went away must not kill the test process with SIGPIPE.
-            let sent = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = unsafe bytes[offset...].withUnsafeBytes {
+                unsafe send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             if sent < 0, errno == EINTR { continue }
             guard sent > 0 else { return false }
             offset += sent

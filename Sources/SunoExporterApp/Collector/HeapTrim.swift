@@ -10,8 +10,10 @@ enum HeapTrim {
     #if canImport(Glibc)
         private typealias Trim = @convention(c) (Int) -> Int32
         private static let trim: Trim? = {
-            guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") else { return nil }
-            return unsafeBitCast(symbol, to: Trim.self)
+            guard let handle = unsafe dlopen(nil, RTLD_NOW), let symbol = unsafe dlsym(handle, "malloc_trim") else {
+                return nil
+            }
+            return unsafe unsafeBitCast(symbol, to: Trim.self)
         }()
     #endif
 

@@ -21,10 +21,10 @@ public enum CrashReports {
     public static func withoutRegisterDumps() {
         let current = ProcessInfo.processInfo.environment[variable]
         guard let settings = settings(adding: current) else { return }
-        setenv(variable, settings, 1)
+        unsafe setenv(variable, settings, 1)
         // The resolved path, not /proc/self/exe itself: the process name (`ps`, `pgrep`) comes from it.
         let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
-        execv(path, CommandLine.unsafeArgv)
+        unsafe execv(path, CommandLine.unsafeArgv)
     }
 
     /// `current` with `registers=none` added, or nil when it already says something about registers.

@@ -131,13 +131,13 @@ public enum ProcessMetrics {
 
     /// A whole procfs file. They report size 0, so read until EOF; at most 1 MiB.
     static func readFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = unsafe open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while bytes.count < 1 << 20 {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = unsafe chunk.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { return nil }
             if n == 0 { break }
@@ -149,12 +149,12 @@ public enum ProcessMetrics {
     /// Entries of a directory other than `.` and `..`; nil when it cannot be opened.
     /// For `/proc/self/fd` this includes the descriptor used to list it, as in client_golang.
     static func countEntries(_ path: String) -> Int? {
-        guard let directory = opendir(path) else { return nil }
-        defer { closedir(directory) }
+        guard let directory = unsafe opendir(path) else { return nil }
+        defer { unsafe closedir(directory) }
         var count = 0
-        while let entry = readdir(directory) {
-            let isDotOrDotDot = withUnsafeBytes(of: entry.pointee.d_name) { name in
-                name[0] == UInt8(ascii: ".") && (name[1] == 0 || (name[1] == UInt8(ascii: ".") && name[2] == 0))
+        while let entry = unsafe readdir(directory) {
+            let isDotOrDotDot = unsafe withUnsafeBytes(of: entry.pointee.d_name) { name in
+                unsafe name[0] == UInt8(ascii: ".") && (name[1] == 0 || (name[1] == UInt8(ascii: ".") && name[2] == 0))
             }
             if !isDotOrDotDot { count += 1 }
         }

@@ -19,10 +19,10 @@ public struct RenderedExposition: Sendable {
     public init(families: [MetricFamily], gzipLevel: Int = Gzip.defaultLevel) {
         let text = SharedBytes(TextFormat.render(families))
         self.text = text
-        self.textGzip = SharedBytes(text.withBytes { Gzip.compress($0, level: gzipLevel) })
+        self.textGzip = unsafe SharedBytes(text.withBytes { unsafe Gzip.compress($0, level: gzipLevel) })
         let openMetrics = SharedBytes(OpenMetricsFormat.render(families))
         self.openMetrics = openMetrics
-        self.openMetricsGzip = SharedBytes(openMetrics.withBytes { Gzip.compress($0, level: gzipLevel) })
+        self.openMetricsGzip = unsafe SharedBytes(openMetrics.withBytes { unsafe Gzip.compress($0, level: gzipLevel) })
     }
 
     /// An exposition with no families (before the first snapshot is published).
