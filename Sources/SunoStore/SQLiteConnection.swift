@@ -228,7 +228,8 @@ private struct BindArena {
 
     mutating func reset() {
         used = 0
-        for unsafeallocation in unsafe oversized { unsafe allocation.deallocate() }
+        // (Not a for-in loop: swift-format 6.3 rewrites `for unsafe x` into `for unsafex`.)
+        while let allocation = unsafe oversized.popLast() { unsafe allocation.deallocate() }
         unsafe oversized.removeAll(keepingCapacity: true)
     }
 
