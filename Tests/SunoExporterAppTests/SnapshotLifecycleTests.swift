@@ -87,7 +87,7 @@ struct SnapshotLifecycleTests {
         #expect(
             !text.contains("task_id=") || exemplarLines.count == text.components(separatedBy: "task_id=").count - 1,
             "task ids appear only in exemplars, never as labels")
-        // The text format carries no exemplars (the reason `no_task_id` of items_rejected is no task id).
+        // The text format carries no exemplars.
         let plain = try await TestHTTP.send("GET", harness.metricsURL).text
         #expect(!plain.contains("task_id=\""))
     }

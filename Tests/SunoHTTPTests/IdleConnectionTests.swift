@@ -55,9 +55,13 @@ import Testing
         let other = try RawConnection(port: port, source: "127.0.0.2", receiveTimeout: 15)
         try other.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(RawAnswers(try other.readToEnd()).statuses == [200])
+        // Once they close, that address is served again as soon as the server has seen the closes.
         held.forEach { $0.close() }
-        let again = try rawExchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        #expect(again.statuses == [200])
+        let servedAgain = await eventually(within: 10) {
+            (try? rawExchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))?.statuses
+                == [200]
+        }
+        #expect(servedAgain)
     }
 
     @Test func aConnectionThatNeverCompletesItsHeaderIsClosedAfterTheHeaderTimeout() async throws {
