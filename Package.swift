@@ -59,6 +59,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `make fuzz`: libFuzzer targets (Tests/fuzz/run.sh builds this with --sanitize=fuzzer and -DSUNO_FUZZING;
+        // a normal build gets a main that replays input files through the same targets).
+        .executableTarget(
+            name: "suno-fuzz",
+            dependencies: ["SunoExporterApp", "SunoExporterCore"]
+        ),
         .testTarget(
             name: "SunoExporterCoreTests",
             dependencies: ["SunoExporterCore"],

@@ -29,6 +29,13 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
             portPart = text[text.index(after: colon)...]
         }
         guard let port = UInt16(portPart) else { throw invalid }
+        // A bracket, a space or a control character can be no host: refused here, they would reach the
+        // resolver cut at a NUL, or print as an address that does not parse back.
+        guard
+            !hostPart.unicodeScalars.contains(where: {
+                $0 == "[" || $0 == "]" || $0.properties.isWhitespace || $0.properties.generalCategory == .control
+            })
+        else { throw invalid }
         if hostPart == "localhost" { hostPart = "127.0.0.1" }
         if hostPart == "0.0.0.0" { hostPart = "" }
         self.host = String(hostPart)
