@@ -383,10 +383,11 @@ def judge_growth(samples, warmup, rss_tolerance, rss_slack, fd_slack):
     allowed_rss = baseline_rss * (1 + rss_tolerance) + rss_slack
     allowed_fds = baseline_fds + fd_slack
     second_half = [(t, rss / MIB) for t, rss, _ in samples if t >= samples[-1][0] / 2]
+    # A trend needs a few minutes of samples to mean anything.
+    trend = f"; trend over the second half {slope_per_minute(second_half):+.2f} MiB/min" if len(second_half) >= 12 else ""
     lines = [
         f"RSS after warm-up {baseline_rss / MIB:.1f} MiB, at the end {final_rss / MIB:.1f} MiB "
-        f"(allowed up to {allowed_rss / MIB:.1f} MiB: +{rss_tolerance:.0%} +{rss_slack / MIB:.0f} MiB); "
-        f"trend over the second half {slope_per_minute(second_half):+.2f} MiB/min",
+        f"(allowed up to {allowed_rss / MIB:.1f} MiB: +{rss_tolerance:.0%} +{rss_slack / MIB:.0f} MiB){trend}",
         f"open fds after warm-up {baseline_fds}, at the end {final_fds} (allowed up to {allowed_fds})",
     ]
     return lines, final_rss > allowed_rss or final_fds > allowed_fds
@@ -507,7 +508,8 @@ def main():
             failures.append(f"/metrics: {scrapes['socket_errors']} socket errors, {scrapes['non_2xx']} non-2xx")
         if outcomes.counts["errors"]:
             failures.append(f"{outcomes.counts['errors']} API/CLI errors, first: " + "; ".join(outcomes.errors[:5]))
-        if cycles < max(1.0, options.seconds / 15 * 0.5):
+        # Cycles start every 15 s; on a loaded machine one may take longer, but polling must go on.
+        if cycles < max(1.0, options.seconds / 15 * 0.25):
             failures.append(f"the collector polled only {cycles:.1f} full cycles in {options.seconds} s")
         if grew:
             failures.append("memory or descriptors grew after warm-up beyond the tolerance")
