@@ -1,8 +1,8 @@
 import SunoExporterCore
 
 /// `/metrics` content negotiation on any `Accept` / `Accept-Encoding` value. The input is split at the
-/// first NUL: before it the Accept value, after it the Accept-Encoding value (the whole input is also
-/// tried as each). Properties: no trap, and the answer only leaves the defaults for a header that
+/// first NUL: before it the Accept value, after it the Accept-Encoding value, and each part is also tried
+/// as the other header (an input without NUL is tried as both). Properties: no trap, and the answer only leaves the defaults for a header that
 /// could ask for something else: OpenMetrics needs a range that can name it (`application/…` or `*/*`),
 /// gzip needs `gzip` or `*`.
 enum ContentNegotiationFuzz {
@@ -40,5 +40,4 @@ enum ContentNegotiationFuzz {
             lowered.contains("gzip") || lowered.contains("*"),
             "gzip chosen for Accept-Encoding \(FuzzCheck.quoted(header))")
     }
-
 }
