@@ -74,6 +74,12 @@ test-soak:
 	no_proxy=localhost,127.0.0.1,::1 NO_PROXY=localhost,127.0.0.1,::1 python3 Tests/soak/soak.py \
 		--binary "$$($(SWIFT) build --show-bin-path)/suno-exporter" --seconds $(SOAK_TEST_SECONDS)
 
+## test-sanitize: every Swift test under AddressSanitizer, then ThreadSanitizer (.build-asan, .build-tsan;
+## reports of the test processes and of the exporters they start fail the run; see README, Sanitizers).
+test-sanitize: deps
+	bash Tests/sanitize/run.sh address
+	bash Tests/sanitize/run.sh thread
+
 ## bench: release-built benchmarks (see README).
 bench: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product suno-bench
