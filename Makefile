@@ -9,8 +9,15 @@ APT_PACKAGES  := libsqlite3-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-de
                  prometheus-alertmanager
 PIP_PACKAGES  := prometheus-client pyyaml
 DEMO_ARGS     ?=
+# Reliability runs (README, Reliability): seconds per fuzz target and of the soak's load phase, for the
+# make targets and for the short versions make test runs.
+FUZZ_SECONDS      ?= 60
+FUZZ_TEST_SECONDS ?= 10
+SOAK_SECONDS      ?= 600
+SOAK_TEST_SECONDS ?= 60
 
 .PHONY: all deps build release demo test test-swift test-deploy bench lint format clean
+.PHONY: fuzz test-fuzz soak test-soak test-sanitize
 
 all: build
 
@@ -36,9 +43,10 @@ demo: release
 	$(SWIFT) build $(RELEASE_FLAGS) --show-bin-path >/dev/null
 	"$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/suno-exporter" serve --demo --storage.path ./suno-exporter-demo.db $(DEMO_ARGS)
 
-## test: style (swift-format lint), deploy/dashboard/Kubernetes checks and the alert path, then every Swift
-## test (unit, store, integration, end-to-end with Prometheus).
-test: deps lint test-deploy test-swift
+## test: style (swift-format lint, import check), deploy/dashboard/Kubernetes checks and the alert path, every
+## Swift test (unit, store, upstream, HTTP, simulator, app, end-to-end with Prometheus), a short fuzz of every
+## parser and the 60-second load and soak check.
+test: deps lint test-deploy test-swift test-fuzz test-soak
 
 # The alert path (Tests/deploy/alert_path.py) runs the exporter binary: build it first. Kubernetes
 # manifests render with kubectl's kustomize where one is installed, else with the Python renderer.
@@ -53,6 +61,31 @@ test-deploy:
 test-swift:
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	no_proxy=localhost,127.0.0.1,::1 NO_PROXY=localhost,127.0.0.1,::1 $(SWIFT) test --skip-build --disable-xctest
+
+## fuzz: libFuzzer on every parser for FUZZ_SECONDS each (build in .build-fuzz); test-fuzz: the short run.
+fuzz: deps
+	bash Tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+test-fuzz:
+	bash Tests/fuzz/run.sh $(FUZZ_TEST_SECONDS)
+
+## soak: release build under load for SOAK_SECONDS (10k polled tasks, wrk on /metrics, API client, tasks CLI);
+## fails on any error or on memory/descriptor growth. test-soak: SOAK_TEST_SECONDS on the debug build that
+## test-swift already made (no second full build in make test).
+soak: release
+	no_proxy=localhost,127.0.0.1,::1 NO_PROXY=localhost,127.0.0.1,::1 python3 Tests/soak/soak.py \
+		--binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/suno-exporter" --seconds $(SOAK_SECONDS)
+
+test-soak:
+	$(SWIFT) build --product suno-exporter
+	no_proxy=localhost,127.0.0.1,::1 NO_PROXY=localhost,127.0.0.1,::1 python3 Tests/soak/soak.py \
+		--binary "$$($(SWIFT) build --show-bin-path)/suno-exporter" --seconds $(SOAK_TEST_SECONDS)
+
+## test-sanitize: every Swift test under AddressSanitizer, then ThreadSanitizer (.build-asan, .build-tsan;
+## reports of the test processes and of the exporters they start fail the run; see README, Sanitizers).
+test-sanitize: deps
+	bash Tests/sanitize/run.sh address
+	bash Tests/sanitize/run.sh thread
 
 ## bench: release-built benchmarks (see README).
 bench: deps
@@ -69,4 +102,4 @@ format:
 	$(SWIFT) format format -i -r Sources Tests
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-asan .build-tsan

@@ -59,6 +59,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `make fuzz`: libFuzzer targets (Tests/fuzz/run.sh builds this with --sanitize=fuzzer and -DSUNO_FUZZING;
+        // a normal build gets a main that replays input files through the same targets).
+        .executableTarget(
+            name: "suno-fuzz",
+            dependencies: ["SunoExporterApp", "SunoExporterCore"]
+        ),
         // Tests: one target per source target, end-to-end tests (the real binary, Prometheus, Chromium)
         // in their own, and the helpers they share in one support target (declarations are `package`).
         .target(

@@ -245,13 +245,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     static func shard(_ text: String) throws -> Shard {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1,
-            (0..<count).contains(index)
-        else {
-            throw ValidationError("--shard must be i/n with 0 <= i < n (got \"\(text)\")")
-        }
-        return Shard(index: index, count: count)
+        do { return try Shard(parsing: text) } catch { throw ValidationError(error.description) }
     }
 
     static func readToken(_ path: String) throws -> String {

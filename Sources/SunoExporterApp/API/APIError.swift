@@ -8,9 +8,9 @@ import SunoStore
 /// Status rule of the API: 400 when the request cannot be read at all (empty body, not JSON,
 /// bad query parameter), 422 when the body is JSON but not a valid request (wrong types, missing
 /// or empty `ids`, too many ids, an unknown action, bad ids or labels, not a task item).
-struct APIError: Error, Sendable, Equatable {
-    var status: Int
-    var message: String
+package struct APIError: Error, Sendable, Equatable {
+    package var status: Int
+    package var message: String
     var headers: [Header] = []
 
     struct Header: Sendable, Equatable {

@@ -7,10 +7,10 @@ import SunoStore
 /// `action` defaults to MUSIC (as the CLI does) and is case-insensitive; `model` may be null; unknown
 /// members are ignored, as the gateway ignores them. The whole body is validated before anything is
 /// stored, so a bad id anywhere rejects the request and nothing of it is written.
-enum RegistrationBody {
-    static let maxIDs = 1000
+package enum RegistrationBody {
+    package static let maxIDs = 1000
 
-    static func parse(_ body: [UInt8]) throws(APIError) -> [Registration] {
+    package static func parse(_ body: [UInt8]) throws(APIError) -> [Registration] {
         let object = try jsonObject(body, want: "{\"ids\": [\"...\"], \"action\": \"MUSIC\"}")
         guard let rawIDs = object[member: "ids"] else { throw .unprocessable("\"ids\" is missing") }
         guard case .array(let list) = rawIDs else { throw .unprocessable("\"ids\" must be an array of strings") }

@@ -72,23 +72,8 @@ extension TaskAPI {
     /// (source `hook`). Polling goes on for the task, so a lost or out-of-order callback is corrected
     /// by the next cycle.
     func ingestHook(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
-        guard !request.body.isEmpty else { throw .badRequest("request body is empty; want a task item") }
-        let observation: TaskObservation
-        do {
-            let decoded = try GatewayDecoder.decodeTaskItem(request.body)
-            observation = gatewayKey?.redacting(decoded) ?? decoded
-        } catch {
-            // Not JSON at all is 400; JSON that is not a task item is 422 (as for registrations).
-            if (try? JSONValue.parse(request.body)) == nil {
-                throw .badRequest("request body is not valid JSON")
-            }
-            throw .unprocessable("not a task item: \(error.description)")
-        }
-        do {
-            try TaskInput.validateID(observation.taskID)
-        } catch {
-            throw .unprocessable("task_id: \(error.description)")
-        }
+        let decoded = try HookBody.parse(request.body)
+        let observation = gatewayKey?.redacting(decoded) ?? decoded
         let known: Bool
         do {
             known = try store.task(id: observation.taskID) != nil

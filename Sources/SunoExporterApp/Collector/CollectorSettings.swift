@@ -39,6 +39,21 @@ public struct Shard: Sendable, Equatable {
         self.count = count
     }
 
+    public struct ParseError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// `i/n` as `--shard` takes it, with 0 <= i < n.
+    public init(parsing text: String) throws(ParseError) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1,
+            (0..<count).contains(index)
+        else {
+            throw ParseError(description: "--shard must be i/n with 0 <= i < n (got \"\(text)\")")
+        }
+        self.init(index: index, count: count)
+    }
+
     /// FNV-1a of the id: stable across processes and Swift versions (unlike `hashValue`).
     public func owns(_ id: String) -> Bool {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

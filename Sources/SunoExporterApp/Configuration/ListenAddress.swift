@@ -29,6 +29,11 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
             portPart = text[text.index(after: colon)...]
         }
         guard let port = UInt16(portPart) else { throw invalid }
+        // A host is an IP literal or a DNS name: printable ASCII without brackets. Anything else is refused
+        // here: a NUL would cut the name the resolver sees, a bracket or a combining mark (which joins the
+        // character before it) would print as an address that does not parse back.
+        guard hostPart.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) && $0 != "[" && $0 != "]" })
+        else { throw invalid }
         if hostPart == "localhost" { hostPart = "127.0.0.1" }
         if hostPart == "0.0.0.0" { hostPart = "" }
         self.host = String(hostPart)

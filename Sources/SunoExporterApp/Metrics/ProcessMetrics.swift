@@ -153,12 +153,19 @@ public enum ProcessMetrics {
         defer { unsafe closedir(directory) }
         var count = 0
         while let entry = unsafe readdir(directory) {
-            let isDotOrDotDot = unsafe withUnsafeBytes(of: entry.pointee.d_name) { name in
-                unsafe name[0] == UInt8(ascii: ".") && (name[1] == 0 || (name[1] == UInt8(ascii: ".") && name[2] == 0))
-            }
-            if !isDotOrDotDot { count += 1 }
+            if unsafe !isDotOrDotDot(entry) { count += 1 }
         }
         return count
+    }
+
+    /// Reads the name in place, never past its NUL: copying `d_name` (a 256-byte array) reads beyond the
+    /// end of glibc's readdir buffer when the last entry's name is short (AddressSanitizer:
+    /// heap-buffer-overflow in `make test-sanitize`).
+    static func isDotOrDotDot(_ entry: UnsafeMutablePointer<dirent>) -> Bool {
+        let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 0
+        let name = unsafe UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: UInt8.self)
+        guard unsafe name[0] == UInt8(ascii: ".") else { return false }
+        return unsafe name[1] == 0 || (name[1] == UInt8(ascii: ".") && name[2] == 0)
     }
 }
 

@@ -5,8 +5,13 @@ public enum DurationParser {
         public let description: String
     }
 
+    /// The longest duration accepted, about 292 years: 2^63-1 nanoseconds, the range of Go's (and so
+    /// Prometheus') durations. Anything longer is refused rather than becoming infinity or overflowing
+    /// where a duration is turned into milliseconds or printed.
+    public static let maxSeconds = Double(Int64.max) / 1e9
+
     private static let units: [(suffix: String, seconds: Double)] = [
-        ("y", 365 * 86_400), ("w", 7 * 86_400), ("d", 86_400), ("h", 3_600), ("ms", 0.001), ("m", 60), ("s", 1),
+        ("y", 365 * 86_400), ("w", 7 * 86_400), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1), ("ms", 0.001),
     ]
 
     /// Seconds in `text`; throws a message naming the bad input.
@@ -23,7 +28,7 @@ public enum DurationParser {
                 throw ParseError(description: "not a duration: \"\(text)\" (use e.g. 30s, 10m, 24h, 30d)")
             }
             rest = rest.dropFirst(digits.count)
-            // "ms" must win over "m": check two-letter units first by order in the table.
+            // "ms" must win over "m": two-letter units are tried first. The rank is the table position.
             guard
                 let (rank, unit) = units.enumerated().map({ ($0.offset, $0.element) })
                     .sorted(by: { $0.1.suffix.count > $1.1.suffix.count })
@@ -37,6 +42,9 @@ public enum DurationParser {
             lastRank = rank
             rest = rest.dropFirst(unit.suffix.count)
             total += value * unit.seconds
+        }
+        guard total <= maxSeconds else {
+            throw ParseError(description: "not a duration: \"\(text)\" (longer than 292 years)")
         }
         return total
     }
