@@ -8,7 +8,16 @@ import SunoExporterCore
 /// with a message; whatever is accepted passes the same validation the store relies on.
 enum APIBodiesFuzz {
     static func run(_ bytes: [UInt8]) {
-        let isJSON = (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil
+        // Which bodies are JSON is the core reader's call (strict RFC 8259: UTF-8 only, no trailing commas),
+        // checked one way against Foundation's parser, which is more lenient (it guesses UTF-16 from NUL
+        // bytes, skips a byte order mark and takes trailing commas): what the reader accepts, Foundation
+        // must accept too.
+        let isJSON = (try? JSONValue.parse(bytes)) != nil
+        if isJSON {
+            FuzzCheck.require(
+                (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil,
+                "the core's JSON reader accepted a body Foundation refuses")
+        }
 
         do {
             let registrations = try RegistrationBody.parse(bytes)

@@ -60,3 +60,20 @@ struct JSONValueTests {
         #expect(!GatewayDecoder.isTaskNotExist(Array("<html>task_not_exist</html>".utf8)))
     }
 }
+
+/// Inputs the api-bodies fuzz target found where the reader and Foundation's parser disagree.
+struct JSONValueFuzzFoundTests {
+    /// `8\0`: Foundation reads it as UTF-16 ("8"); JSON text is UTF-8 and a NUL after a value is not JSON.
+    @Test(arguments: [[0x38, 0x00], [0x7B, 0x7D, 0x00], [0xEF, 0xBB, 0xBF, 0x31]] as [[UInt8]])
+    func nulBytesAndByteOrderMarksAreNotJSON(_ bytes: [UInt8]) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes) }
+    }
+}
+
+extension JSONValueFuzzFoundTests {
+    /// `{"ids":["a"],}`: a trailing comma, which Foundation's parser takes and JSON does not.
+    @Test func trailingCommasAreNotJSON() {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"ids":["a"],"model":null,}"#) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse("[1,2,]") }
+    }
+}
