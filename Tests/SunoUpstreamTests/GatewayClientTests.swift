@@ -277,10 +277,12 @@ import Testing
         #expect(probe.codes == ["timeout", "timeout"])
         #expect(probe.sleeps.count == 1)
         for call in probe.calls.values {
-            // The attempt waited for its own 0.3 s deadline: not less, and far less than the 30 s answer
-            // (a whole-second timeout rounded up, or a deadline that never fires, would show here).
+            // The attempt waited for its own 0.3 s deadline: not less, and less than the 30 s answer (a
+            // deadline that never fires would show here). The bound is loose on purpose: the attempt's time
+            // is taken when the calling task resumes, which on 2 cores running every test at once waited
+            // for a cooperative thread for up to 16 s (the transfer itself ended after 0.3 s).
             #expect(call.seconds >= 0.25, "attempt took \(call.seconds) s")
-            #expect(call.seconds < 10, "attempt took \(call.seconds) s")
+            #expect(call.seconds < 25, "attempt took \(call.seconds) s")
         }
     }
 
