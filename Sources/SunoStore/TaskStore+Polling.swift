@@ -89,48 +89,69 @@ extension TaskStore {
         _ tasks: [ActiveTaskKey], observations: [String: TaskObservation], now: Double, giveUpAfter: Double,
         _ transition: ([TrackedTask]) -> BatchTransition
     ) throws -> BatchTransition {
-        try write(.poll) { db in
-            var slow: [Int64] = []
-            var fingerprints: [Int64: Int] = [:]
-            polls.withLock { polls in
-                for task in tasks {
-                    guard let observation = observations[task.id] else {
-                        slow.append(task.rowid)
-                        continue
-                    }
-                    let fingerprint = PollState.fingerprint(observation)
-                    if var poll = polls[task.rowid], poll.isUnchanged(fingerprint: fingerprint, now: now) {
-                        poll.record(at: now)
-                        polls[task.rowid] = poll
-                    } else {
-                        slow.append(task.rowid)
-                        fingerprints[task.rowid] = fingerprint
-                    }
-                }
-            }
-            guard !slow.isEmpty else { return BatchTransition() }
-
-            let (batch, rows) = try db.transaction {
-                let rows = try loadRows(rowids: slow, db)
-                let batch = transition(rows.tasks)
-                try Self.write(batch, rowids: rows.rowidsByID(), db, pollsInMemory: true)
-                return (batch, rows)
-            }
-            polls.withLock { polls in
-                Self.remember(batch, rows: rows, fingerprints: fingerprints, giveUpAfter: giveUpAfter, in: &polls)
-            }
-            return batch
-        }
+        let slow = countUnchangedPolls(tasks, observations: observations, now: now)
+        guard !slow.rowids.isEmpty else { return BatchTransition() }
+        return try applyPoll(slow, giveUpAfter: giveUpAfter, transition)
     }
 
-    /// `applyPoll` on the writer's thread.
+    /// `applyPoll`, its SQLite part on the writer's thread. (Unchanged polls are counted here: that
+    /// takes only the poll table's lock, and a batch with nothing new never leaves the caller's thread.)
     @discardableResult
     public func applyPollInBackground(
         _ tasks: [ActiveTaskKey], observations: [String: TaskObservation], now: Double, giveUpAfter: Double,
         _ transition: @escaping @Sendable ([TrackedTask]) -> BatchTransition
     ) async throws -> BatchTransition {
-        try await onWriterThread {
-            try self.applyPoll(tasks, observations: observations, now: now, giveUpAfter: giveUpAfter, transition)
+        let slow = countUnchangedPolls(tasks, observations: observations, now: now)
+        guard !slow.rowids.isEmpty else { return BatchTransition() }
+        return try await onWriterThread { try self.applyPoll(slow, giveUpAfter: giveUpAfter, transition) }
+    }
+
+    /// Rows that must be read, with the fingerprints of their observations.
+    struct SlowRows: Sendable {
+        var rowids: [Int64] = []
+        var fingerprints: [Int64: Int] = [:]
+    }
+
+    /// Counts in memory the polls that cannot change their rows; returns the others.
+    private func countUnchangedPolls(_ tasks: [ActiveTaskKey], observations: [String: TaskObservation], now: Double)
+        -> SlowRows
+    {
+        var slow = SlowRows()
+        polls.withLock { polls in
+            for task in tasks {
+                guard let observation = observations[task.id] else {
+                    slow.rowids.append(task.rowid)
+                    continue
+                }
+                let fingerprint = PollState.fingerprint(observation)
+                if var poll = polls[task.rowid], poll.isUnchanged(fingerprint: fingerprint, now: now) {
+                    poll.record(at: now)
+                    polls[task.rowid] = poll
+                } else {
+                    slow.rowids.append(task.rowid)
+                    slow.fingerprints[task.rowid] = fingerprint
+                }
+            }
+        }
+        return slow
+    }
+
+    /// The rows that may change: read, transition, write, in one transaction.
+    private func applyPoll(_ slow: SlowRows, giveUpAfter: Double, _ transition: ([TrackedTask]) -> BatchTransition)
+        throws -> BatchTransition
+    {
+        try write(.poll) { db in
+            let (batch, rows) = try db.transaction {
+                let rows = try loadRows(rowids: slow.rowids, db)
+                let batch = transition(rows.tasks)
+                try Self.write(batch, rowids: rows.rowidsByID(), db, pollsInMemory: true)
+                return (batch, rows)
+            }
+            polls.withLock { polls in
+                Self.remember(
+                    batch, rows: rows, fingerprints: slow.fingerprints, giveUpAfter: giveUpAfter, in: &polls)
+            }
+            return batch
         }
     }
 
